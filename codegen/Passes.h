@@ -1,0 +1,24 @@
+// Declarations of onnxc's code generation passes.
+#ifndef ONNXC_CODEGEN_PASSES_H
+#define ONNXC_CODEGEN_PASSES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace onnxc::codegen {
+#define GEN_PASS_DECL
+#include "codegen/Passes.h.inc"
+#define GEN_PASS_REGISTRATION
+#include "codegen/Passes.h.inc"
+
+/// Module attribute with the planned workspace size in bytes.
+constexpr const char *kWorkspaceSizeAttr = "onnxc.workspace_size";
+} // namespace onnxc::codegen
+
+#endif // ONNXC_CODEGEN_PASSES_H

@@ -1,0 +1,123 @@
+// The workspace planner pass: every buffer becomes a view into one caller-provided workspace.
+#include "codegen/MemoryPlan.h"
+#include "codegen/Passes.h"
+
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/SetVector.h"
+
+using namespace mlir;
+
+namespace onnxc::codegen {
+#define GEN_PASS_DEF_PLANWORKSPACE
+#include "codegen/Passes.h.inc"
+
+namespace {
+
+/// The op in `block` that contains `op` (or null).
+Operation *topLevelAncestor(Block &block, Operation *op) {
+  while (op && op->getBlock() != &block)
+    op = op->getParentOp();
+  return op;
+}
+
+/// Every user of `root` and of the memrefs derived from it (views, casts, reshapes).
+SmallVector<Operation *> usersThroughAliases(Value root) {
+  SmallVector<Operation *> users;
+  SmallVector<Value> worklist{root};
+  llvm::SetVector<Value> seen;
+  while (!worklist.empty()) {
+    Value v = worklist.pop_back_val();
+    if (!seen.insert(v))
+      continue;
+    for (Operation *user : v.getUsers()) {
+      users.push_back(user);
+      // An op that returns memrefs without writing memory returns aliases.
+      if (isMemoryEffectFree(user) || isa<ViewLikeOpInterface>(user))
+        for (Value r : user->getResults())
+          if (isa<BaseMemRefType>(r.getType()))
+            worklist.push_back(r);
+    }
+  }
+  return users;
+}
+
+int64_t byteSize(MemRefType t) {
+  int64_t bits = t.getElementTypeBitWidth();
+  return t.getNumElements() * std::max<int64_t>(1, (bits + 7) / 8);
+}
+
+struct PlanWorkspacePass : impl::PlanWorkspaceBase<PlanWorkspacePass> {
+  using PlanWorkspaceBase::PlanWorkspaceBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    int64_t total = 0;
+    for (auto func : module.getOps<func::FuncOp>()) {
+      if (func.isExternal())
+        continue;
+      if (failed(planFunction(func, total)))
+        return signalPassFailure();
+    }
+    module->setAttr(kWorkspaceSizeAttr, IntegerAttr::get(IntegerType::get(&getContext(), 64), total));
+  }
+
+  LogicalResult planFunction(func::FuncOp func, int64_t &total) {
+    Block &entry = func.getBody().front();
+    SmallVector<memref::AllocOp> allocs;
+    WalkResult walk = func.walk([&](Operation *op) {
+      if (isa<memref::DeallocOp>(op)) {
+        op->erase();
+        return WalkResult::skip();
+      }
+      if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
+        MemRefType t = alloc.getType();
+        if (!t.hasStaticShape() || !t.getLayout().isIdentity() || !alloc.getDynamicSizes().empty()) {
+          alloc.emitError("buffer with a dynamic shape or layout cannot be planned");
+          return WalkResult::interrupt();
+        }
+        allocs.push_back(alloc);
+      }
+      return WalkResult::advance();
+    });
+    if (walk.wasInterrupted())
+      return failure();
+
+    // Program points: positions of the entry block's ops.
+    DenseMap<Operation *, int64_t> position;
+    int64_t index = 0;
+    for (Operation &op : entry)
+      position[&op] = index++;
+    std::vector<BufferRequest> requests;
+    for (memref::AllocOp alloc : allocs) {
+      int64_t start = position.lookup(topLevelAncestor(entry, alloc));
+      int64_t end = start;
+      for (Operation *user : usersThroughAliases(alloc.getResult())) {
+        Operation *top = topLevelAncestor(entry, user);
+        if (!top)
+          continue;
+        start = std::min(start, position.lookup(top));
+        end = std::max(end, position.lookup(top));
+      }
+      requests.push_back({start, end, byteSize(alloc.getType())});
+    }
+    MemoryPlan plan = planMemory(requests, alignment);
+
+    OpBuilder b(func.getContext());
+    auto wsType = MemRefType::get({plan.totalSize}, b.getI8Type());
+    unsigned argIndex = func.getNumArguments();
+    if (failed(func.insertArgument(argIndex, wsType, b.getDictionaryAttr({}), func.getLoc())))
+      return failure();
+    Value ws = func.getArgument(argIndex);
+    for (auto [alloc, offset] : llvm::zip(allocs, plan.offsets)) {
+      b.setInsertionPoint(alloc);
+      Value off = arith::ConstantIndexOp::create(b, alloc.getLoc(), offset);
+      Value view = memref::ViewOp::create(b, alloc.getLoc(), alloc.getType(), ws, off, ValueRange{});
+      alloc.getResult().replaceAllUsesWith(view);
+      alloc.erase();
+    }
+    total = std::max(total, plan.totalSize);
+    return success();
+  }
+};
+} // namespace
+} // namespace onnxc::codegen

@@ -1,0 +1,48 @@
+// The importer's per-graph state: ONNX value names, op building, opset upgrades.
+#ifndef ONNXC_COMPILER_GRAPHIMPORTER_H
+#define ONNXC_COMPILER_GRAPHIMPORTER_H
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OperationSupport.h"
+#include "llvm/ADT/StringMap.h"
+
+namespace onnxc {
+
+/// One ONNX node on its way to becoming onnx dialect ops.
+struct NodeState {
+  std::string opType;
+  llvm::SmallVector<mlir::Value> inputs; // null = omitted optional input
+  mlir::NamedAttrList attrs;
+  mlir::Location loc;
+  int64_t opset;
+  /// Set by an upgrade that built the node's results itself.
+  std::optional<llvm::SmallVector<mlir::Value>> results;
+};
+
+class GraphImporter {
+public:
+  GraphImporter(mlir::MLIRContext &ctx, mlir::OpBuilder &builder)
+      : ctx(ctx), b(builder) {}
+
+  /// Builds `onnx.<opType>` generically: pads omitted inputs with none,
+  /// drops attributes the op does not model, infers result types, verifies
+  /// and folds. Errors are reported at `loc`.
+  mlir::FailureOr<llvm::SmallVector<mlir::Value>>
+  buildOp(llvm::StringRef opType, llvm::ArrayRef<mlir::Value> inputs,
+          llvm::ArrayRef<mlir::NamedAttribute> attrs, mlir::Location loc);
+
+  /// Rewrites an older opset's form into the newest one (attributes that
+  /// became inputs, changed semantics). Defined in OpsetUpgrade.cpp.
+  mlir::LogicalResult upgrade(NodeState &node);
+
+  mlir::Value constI64(llvm::ArrayRef<int64_t> values, mlir::Location loc);
+  mlir::Value constF32Scalar(float value, mlir::Location loc);
+  mlir::Value none(mlir::Location loc);
+
+  mlir::MLIRContext &ctx;
+  mlir::OpBuilder &b;
+};
+
+} // namespace onnxc
+
+#endif // ONNXC_COMPILER_GRAPHIMPORTER_H

@@ -1,0 +1,45 @@
+// Imports an ONNX ModelProto into a module holding one func.func of onnx dialect ops.
+#ifndef ONNXC_COMPILER_IMPORTER_H
+#define ONNXC_COMPILER_IMPORTER_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace onnx {
+class ModelProto;
+}
+
+namespace onnxc {
+
+/// What the importer accepts; every limit is an error, never a crash.
+struct ImportOptions {
+  /// Shapes that replace an input's declared (possibly dynamic) shape.
+  std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// The name of the generated function (the C symbol prefix).
+  std::string funcName = "model";
+  int64_t maxNodes = 1 << 20;
+  int64_t maxConstantBytes = int64_t(4) << 30;
+};
+
+/// Highest opset of the default domain onnxc knows.
+constexpr int64_t kMaxOpset = 23;
+/// Highest ONNX IR version onnxc knows.
+constexpr int64_t kMaxIrVersion = 11;
+
+/// Builds the module. Diagnostics (with node-name locations) go to the
+/// context's handler; returns null on error. Weight bytes are referenced, not
+/// copied: `model` must outlive the module.
+mlir::OwningOpRef<mlir::ModuleOp> importModel(mlir::MLIRContext &ctx,
+                                              const ::onnx::ModelProto &model,
+                                              const ImportOptions &options);
+
+/// Name of the argument/result attribute holding the ONNX value name.
+constexpr const char *kValueNameAttr = "onnx.name";
+
+} // namespace onnxc
+
+#endif // ONNXC_COMPILER_IMPORTER_H

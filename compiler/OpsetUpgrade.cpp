@@ -1,0 +1,158 @@
+// Rewrites older ONNX opset forms into the newest semantics the onnx dialect models.
+#include "compiler/GraphImporter.h"
+#include "dialects/onnx/OnnxDialect.h"
+
+#include "mlir/IR/Diagnostics.h"
+
+using namespace mlir;
+
+namespace onnxc {
+
+namespace {
+/// Removes attribute `name` and returns it, or null.
+Attribute take(NodeState &n, StringRef name) {
+  Attribute a = n.attrs.get(name);
+  if (a)
+    n.attrs.erase(name);
+  return a;
+}
+
+void setInput(NodeState &n, unsigned index, Value v) {
+  if (n.inputs.size() <= index)
+    n.inputs.resize(index + 1);
+  n.inputs[index] = v;
+}
+
+/// Moves an ints attribute to input `index` as a 1-D int64 constant.
+LogicalResult intsAttrToInput(GraphImporter &g, NodeState &n, StringRef name, unsigned index) {
+  Attribute a = take(n, name);
+  if (!a)
+    return success();
+  auto ints = dyn_cast<DenseI64ArrayAttr>(a);
+  if (!ints)
+    return emitError(n.loc) << "attribute '" << name << "' must be a list of ints";
+  setInput(n, index, g.constI64(ints.asArrayRef(), n.loc));
+  return success();
+}
+
+/// Moves a float attribute to input `index` as a scalar constant.
+LogicalResult floatAttrToInput(GraphImporter &g, NodeState &n, StringRef name, unsigned index) {
+  Attribute a = take(n, name);
+  if (!a)
+    return success();
+  auto f = dyn_cast<FloatAttr>(a);
+  if (!f)
+    return emitError(n.loc) << "attribute '" << name << "' must be a float";
+  setInput(n, index, g.constF32Scalar(f.getValueAsDouble(), n.loc));
+  return success();
+}
+
+/// Opsets before 7 broadcast B onto A starting at `axis` when broadcast=1.
+LogicalResult upgradeLegacyBroadcast(GraphImporter &g, NodeState &n) {
+  auto bcast = dyn_cast_or_null<IntegerAttr>(take(n, "broadcast"));
+  Attribute axisAttr = take(n, "axis");
+  if (!bcast || bcast.getInt() == 0 || n.inputs.size() != 2 || !n.inputs[0] || !n.inputs[1])
+    return success();
+  auto ta = dyn_cast<RankedTensorType>(n.inputs[0].getType());
+  auto tb = dyn_cast<RankedTensorType>(n.inputs[1].getType());
+  if (!ta || !tb)
+    return success();
+  int64_t axis = ta.getRank() - tb.getRank();
+  if (auto ax = dyn_cast_or_null<IntegerAttr>(axisAttr))
+    axis = ax.getInt() < 0 ? ax.getInt() + ta.getRank() : ax.getInt();
+  int64_t trailing = ta.getRank() - axis - tb.getRank();
+  if (axis < 0 || trailing < 0)
+    return emitError(n.loc) << "legacy broadcast axis does not fit the operands";
+  SmallVector<int64_t> shape(tb.getShape());
+  shape.append(trailing, 1);
+  auto r = g.buildOp("Reshape", {n.inputs[1], g.constI64(shape, n.loc)}, {}, n.loc);
+  if (failed(r))
+    return failure();
+  n.inputs[1] = (*r)[0];
+  return success();
+}
+
+/// Softmax/LogSoftmax before 13 coerce the input to 2-D at `axis` (default 1).
+LogicalResult upgradeCoercedSoftmax(GraphImporter &g, NodeState &n) {
+  auto t = n.inputs.empty() || !n.inputs[0] ? RankedTensorType()
+                                            : dyn_cast<RankedTensorType>(n.inputs[0].getType());
+  if (!t)
+    return success();
+  int64_t axis = 1;
+  if (auto a = dyn_cast_or_null<IntegerAttr>(take(n, "axis")))
+    axis = a.getInt() < 0 ? a.getInt() + t.getRank() : a.getInt();
+  Builder b(&g.ctx);
+  if (axis == t.getRank() - 1) {
+    n.attrs.set("axis", b.getI64IntegerAttr(-1));
+    return success();
+  }
+  auto flat = g.buildOp("Flatten", {n.inputs[0]}, {b.getNamedAttr("axis", b.getI64IntegerAttr(axis))}, n.loc);
+  if (failed(flat))
+    return failure();
+  auto sm = g.buildOp(n.opType, *flat, {b.getNamedAttr("axis", b.getI64IntegerAttr(1))}, n.loc);
+  if (failed(sm))
+    return failure();
+  auto back = g.buildOp("Reshape", {(*sm)[0], g.constI64(t.getShape(), n.loc)}, {}, n.loc);
+  if (failed(back))
+    return failure();
+  n.results = *back;
+  return success();
+}
+
+/// Cast before 6 names the target type as a string.
+LogicalResult upgradeCastName(NodeState &n) {
+  auto s = dyn_cast_or_null<StringAttr>(n.attrs.get("to"));
+  if (!s)
+    return success();
+  static const std::pair<const char *, int64_t> names[] = {
+      {"FLOAT", 1}, {"UINT8", 2}, {"INT8", 3}, {"UINT16", 4}, {"INT16", 5}, {"INT32", 6},
+      {"INT64", 7}, {"BOOL", 9}, {"FLOAT16", 10}, {"DOUBLE", 11}, {"UINT32", 12}, {"UINT64", 13}};
+  for (auto [name, code] : names)
+    if (s.getValue() == name) {
+      n.attrs.set("to", Builder(s.getContext()).getI64IntegerAttr(code));
+      return success();
+    }
+  return emitError(n.loc) << "unknown Cast target type '" << s.getValue() << "'";
+}
+} // namespace
+
+LogicalResult GraphImporter::upgrade(NodeState &n) {
+  StringRef op = n.opType;
+  int64_t v = n.opset;
+  if (v < 7 && (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Pow"))
+    return upgradeLegacyBroadcast(*this, n);
+  if (op == "ReduceSum" && v < 13)
+    return intsAttrToInput(*this, n, "axes", 1);
+  if ((op == "ReduceMean" || op == "ReduceMax" || op == "ReduceMin" || op == "ReduceProd") && v < 18)
+    return intsAttrToInput(*this, n, "axes", 1);
+  if ((op == "Squeeze" || op == "Unsqueeze") && v < 13)
+    return intsAttrToInput(*this, n, "axes", 1);
+  if (op == "Slice" && v < 10) {
+    if (failed(intsAttrToInput(*this, n, "starts", 1)) || failed(intsAttrToInput(*this, n, "ends", 2)))
+      return failure();
+    return intsAttrToInput(*this, n, "axes", 3);
+  }
+  if (op == "Clip" && v < 11) {
+    if (failed(floatAttrToInput(*this, n, "min", 1)))
+      return failure();
+    return floatAttrToInput(*this, n, "max", 2);
+  }
+  if (op == "Pad" && v < 11) {
+    if (Attribute p = take(n, "paddings"))
+      n.attrs.set("pads", p);
+    if (failed(intsAttrToInput(*this, n, "pads", 1)))
+      return failure();
+    return floatAttrToInput(*this, n, "value", 2);
+  }
+  if (op == "Reshape" && v < 5)
+    return intsAttrToInput(*this, n, "shape", 1);
+  if ((op == "Softmax" || op == "LogSoftmax") && v < 13)
+    return upgradeCoercedSoftmax(*this, n);
+  if (op == "Concat" && v < 4 && !n.attrs.get("axis"))
+    n.attrs.set("axis", Builder(&ctx).getI64IntegerAttr(1));
+  if (op == "Cast")
+    return upgradeCastName(n);
+  return success();
+}
+
+} // namespace onnxc

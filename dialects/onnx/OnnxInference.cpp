@@ -1,0 +1,306 @@
+// Result type inference for onnx ops; it also rejects bad shapes and attributes.
+#include "dialects/onnx/OnnxDialect.h"
+#include "dialects/onnx/OnnxUtils.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Diagnostics.h"
+
+using namespace mlir;
+using namespace onnxc::onnx;
+
+using Types = SmallVectorImpl<Type>;
+using Loc = std::optional<Location>;
+
+namespace {
+/// Fetches static operand types or reports which operand is not usable.
+struct Operands {
+  Loc loc;
+  LogicalResult get(Value v, StringRef name, RankedTensorType &t) const {
+    t = getStaticType(v);
+    if (!t)
+      return emitOptionalError(loc, "input '", name,
+                               "' must be a tensor with a static shape");
+    return success();
+  }
+};
+
+RankedTensorType tensorOf(ArrayRef<int64_t> shape, Type elem) {
+  return RankedTensorType::get(shape, elem);
+}
+
+/// Reads a constant int64 input that the result shape depends on.
+LogicalResult constInts(Loc loc, Value v, StringRef name,
+                        SmallVector<int64_t> &out) {
+  auto ints = getConstantInts(v);
+  if (!ints)
+    return emitOptionalError(loc, "input '", name,
+                             "' must be a compile-time constant integer tensor");
+  out = std::move(*ints);
+  return success();
+}
+
+/// Normalizes every axis in `axes` for `rank`, rejecting out-of-range and repeated ones.
+LogicalResult normalizeAxes(Loc loc, SmallVectorImpl<int64_t> &axes,
+                            int64_t rank) {
+  for (int64_t &a : axes) {
+    auto n = normalizeAxis(a, rank);
+    if (!n)
+      return emitOptionalError(loc, "axis ", a, " is out of range for rank ",
+                               rank);
+    a = *n;
+  }
+  SmallVector<int64_t> sorted(axes.begin(), axes.end());
+  llvm::sort(sorted);
+  if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end())
+    return emitOptionalError(loc, "axes must not repeat");
+  return success();
+}
+
+LogicalResult inferBroadcast(Loc loc, Value a, Value b, bool sameElem,
+                             Types &types) {
+  Operands ops{loc};
+  RankedTensorType ta, tb;
+  if (failed(ops.get(a, "A", ta)) || failed(ops.get(b, "B", tb)))
+    return failure();
+  if (sameElem && ta.getElementType() != tb.getElementType())
+    return emitOptionalError(loc, "element types differ: ", ta.getElementType(),
+                             " and ", tb.getElementType());
+  auto shape = broadcastShapes(ta.getShape(), tb.getShape());
+  if (!shape)
+    return emitOptionalError(loc, "shapes ", ta, " and ", tb,
+                             " do not broadcast");
+  types.push_back(tensorOf(*shape, ta.getElementType()));
+  return success();
+}
+} // namespace
+
+#define BINARY_INFER(OP, SAME)                                                 \
+  LogicalResult OP::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,        \
+                                     Types &types) {                           \
+    return inferBroadcast(loc, a.getA(), a.getB(), SAME, types);               \
+  }
+BINARY_INFER(AddOp, true)
+BINARY_INFER(SubOp, true)
+BINARY_INFER(MulOp, true)
+BINARY_INFER(DivOp, true)
+BINARY_INFER(PowOp, false)
+#undef BINARY_INFER
+
+LogicalResult ClipOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
+                                       Types &types) {
+  RankedTensorType t;
+  if (failed(Operands{loc}.get(a.getInput(), "input", t)))
+    return failure();
+  for (Value bound : {a.getMin(), a.getMax()}) {
+    if (isNone(bound))
+      continue;
+    auto bt = getStaticType(bound);
+    if (!bt || bt.getNumElements() != 1 || bt.getElementType() != t.getElementType())
+      return emitOptionalError(loc, "min and max must be scalars of the input's element type");
+  }
+  types.push_back(t);
+  return success();
+}
+
+LogicalResult MatMulOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
+                                         Types &types) {
+  Operands ops{loc};
+  RankedTensorType ta, tb;
+  if (failed(ops.get(a.getA(), "A", ta)) || failed(ops.get(a.getB(), "B", tb)))
+    return failure();
+  if (ta.getRank() == 0 || tb.getRank() == 0)
+    return emitOptionalError(loc, "MatMul operands must have rank >= 1");
+  if (ta.getElementType() != tb.getElementType())
+    return emitOptionalError(loc, "element types differ");
+  SmallVector<int64_t> sa(ta.getShape()), sb(tb.getShape());
+  bool vecA = sa.size() == 1, vecB = sb.size() == 1;
+  if (vecA)
+    sa.insert(sa.begin(), 1);
+  if (vecB)
+    sb.push_back(1);
+  if (sa.back() != sb[sb.size() - 2])
+    return emitOptionalError(loc, "inner dimensions differ: ", sa.back(),
+                             " vs ", sb[sb.size() - 2]);
+  auto batch = broadcastShapes(ArrayRef(sa).drop_back(2), ArrayRef(sb).drop_back(2));
+  if (!batch)
+    return emitOptionalError(loc, "batch dimensions do not broadcast");
+  SmallVector<int64_t> out(*batch);
+  if (!vecA)
+    out.push_back(sa[sa.size() - 2]);
+  if (!vecB)
+    out.push_back(sb.back());
+  types.push_back(tensorOf(out, ta.getElementType()));
+  return success();
+}
+
+LogicalResult GemmOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
+                                       Types &types) {
+  Operands ops{loc};
+  RankedTensorType ta, tb;
+  if (failed(ops.get(a.getA(), "A", ta)) || failed(ops.get(a.getB(), "B", tb)))
+    return failure();
+  if (ta.getRank() != 2 || tb.getRank() != 2)
+    return emitOptionalError(loc, "A and B must be 2-D");
+  int64_t m = a.getTransA() ? ta.getDimSize(1) : ta.getDimSize(0);
+  int64_t k = a.getTransA() ? ta.getDimSize(0) : ta.getDimSize(1);
+  int64_t kb = a.getTransB() ? tb.getDimSize(1) : tb.getDimSize(0);
+  int64_t n = a.getTransB() ? tb.getDimSize(0) : tb.getDimSize(1);
+  if (k != kb)
+    return emitOptionalError(loc, "inner dimensions differ: ", k, " vs ", kb);
+  if (!isNone(a.getC())) {
+    auto tc = getStaticType(a.getC());
+    if (!tc || !broadcastShapes(tc.getShape(), {m, n}) ||
+        tc.getRank() > 2 || (tc.getRank() >= 1 && tc.getShape().back() != n && tc.getShape().back() != 1) ||
+        (tc.getRank() == 2 && tc.getDimSize(0) != m && tc.getDimSize(0) != 1))
+      return emitOptionalError(loc, "C must broadcast to ", m, "x", n);
+  }
+  types.push_back(tensorOf({m, n}, ta.getElementType()));
+  return success();
+}
+
+LogicalResult ConvOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
+                                       Types &types) {
+  Operands ops{loc};
+  RankedTensorType tx, tw;
+  if (failed(ops.get(a.getX(), "X", tx)) || failed(ops.get(a.getW(), "W", tw)))
+    return failure();
+  int64_t rank = tx.getRank();
+  if (rank < 3 || tw.getRank() != rank)
+    return emitOptionalError(loc, "X and W must have the same rank >= 3, got ",
+                             rank, " and ", tw.getRank());
+  int64_t group = a.getGroup();
+  int64_t c = tx.getDimSize(1), m = tw.getDimSize(0);
+  if (group < 1 || c % group != 0 || m % group != 0 || tw.getDimSize(1) * group != c)
+    return emitOptionalError(loc, "group ", group, " does not fit ", c,
+                             " input channels, W ", tw);
+  ArrayRef<int64_t> kernel = tw.getShape().drop_front(2);
+  if (auto ks = a.getKernelShape(); ks && *ks != kernel)
+    return emitOptionalError(loc, "kernel_shape disagrees with W's shape");
+  if (!isNone(a.getB())) {
+    auto tb = getStaticType(a.getB());
+    if (!tb || tb.getRank() != 1 || tb.getDimSize(0) != m)
+      return emitOptionalError(loc, "B must be 1-D with ", m, " elements");
+  }
+  WindowGeometry g;
+  if (auto err = computeWindowGeometry(tx.getShape().drop_front(2), kernel,
+                                       a.getAutoPad(), a.getPads(),
+                                       a.getStrides(), a.getDilations(),
+                                       false, g))
+    return emitOptionalError(loc, *err);
+  SmallVector<int64_t> out{tx.getDimSize(0), m};
+  out.append(g.outSizes);
+  types.push_back(tensorOf(out, tx.getElementType()));
+  return success();
+}
+
+LogicalResult BatchNormalizationOp::inferReturnTypes(MLIRContext *, Loc loc,
+                                                     Adaptor a, Types &types) {
+  RankedTensorType tx;
+  if (failed(Operands{loc}.get(a.getX(), "X", tx)))
+    return failure();
+  if (a.getTrainingMode() != 0)
+    return emitOptionalError(loc, "training_mode=1 is not supported (onnxc compiles inference)");
+  if (tx.getRank() < 2)
+    return emitOptionalError(loc, "X must have rank >= 2");
+  int64_t c = tx.getDimSize(1);
+  for (Value p : {a.getScale(), a.getB(), a.getInputMean(), a.getInputVar()}) {
+    auto tp = getStaticType(p);
+    if (!tp || tp.getRank() != 1 || tp.getDimSize(0) != c)
+      return emitOptionalError(loc, "scale, B, mean and var must be 1-D with ", c, " elements");
+  }
+  types.push_back(tx);
+  return success();
+}
+
+template <typename PoolAdaptor>
+static LogicalResult inferPool(Loc loc, PoolAdaptor a, Types &types) {
+  RankedTensorType tx;
+  if (failed(Operands{loc}.get(a.getX(), "X", tx)))
+    return failure();
+  if (tx.getRank() < 3)
+    return emitOptionalError(loc, "X must have rank >= 3");
+  WindowGeometry g;
+  if (auto err = computeWindowGeometry(tx.getShape().drop_front(2), a.getKernelShape(),
+                                       a.getAutoPad(), a.getPads(), a.getStrides(),
+                                       a.getDilations(), a.getCeilMode() != 0, g))
+    return emitOptionalError(loc, *err);
+  SmallVector<int64_t> out(tx.getShape().take_front(2));
+  out.append(g.outSizes);
+  types.push_back(tensorOf(out, tx.getElementType()));
+  return success();
+}
+
+LogicalResult MaxPoolOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a, Types &types) {
+  return inferPool(loc, a, types);
+}
+LogicalResult AveragePoolOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a, Types &types) {
+  return inferPool(loc, a, types);
+}
+
+static LogicalResult inferGlobalPool(Loc loc, Value x, Types &types) {
+  RankedTensorType tx;
+  if (failed(Operands{loc}.get(x, "X", tx)))
+    return failure();
+  if (tx.getRank() < 3)
+    return emitOptionalError(loc, "X must have rank >= 3");
+  SmallVector<int64_t> out(tx.getShape());
+  std::fill(out.begin() + 2, out.end(), 1);
+  types.push_back(tensorOf(out, tx.getElementType()));
+  return success();
+}
+LogicalResult GlobalAveragePoolOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a, Types &types) {
+  return inferGlobalPool(loc, a.getX(), types);
+}
+LogicalResult GlobalMaxPoolOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a, Types &types) {
+  return inferGlobalPool(loc, a.getX(), types);
+}
+
+/// The axes a reduction reduces (normalized, sorted); empty means identity.
+template <typename ReduceAdaptor>
+static LogicalResult inferReduce(Loc loc, ReduceAdaptor a, Types &types) {
+  RankedTensorType t;
+  if (failed(Operands{loc}.get(a.getData(), "data", t)))
+    return failure();
+  SmallVector<int64_t> axes;
+  if (!isNone(a.getAxes()) && failed(constInts(loc, a.getAxes(), "axes", axes)))
+    return failure();
+  if (failed(normalizeAxes(loc, axes, t.getRank())))
+    return failure();
+  if (axes.empty()) {
+    if (a.getNoopWithEmptyAxes()) {
+      types.push_back(t);
+      return success();
+    }
+    for (int64_t i = 0; i < t.getRank(); ++i)
+      axes.push_back(i);
+  }
+  SmallVector<int64_t> out;
+  for (int64_t i = 0; i < t.getRank(); ++i) {
+    if (!llvm::is_contained(axes, i))
+      out.push_back(t.getDimSize(i));
+    else if (a.getKeepdims())
+      out.push_back(1);
+  }
+  types.push_back(tensorOf(out, t.getElementType()));
+  return success();
+}
+#define REDUCE_INFER(OP)                                                       \
+  LogicalResult OP::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,        \
+                                     Types &types) {                           \
+    return inferReduce(loc, a, types);                                         \
+  }
+REDUCE_INFER(ReduceMeanOp)
+REDUCE_INFER(ReduceSumOp)
+REDUCE_INFER(ReduceMaxOp)
+REDUCE_INFER(ReduceMinOp)
+REDUCE_INFER(ReduceProdOp)
+#undef REDUCE_INFER
+
+template <typename SoftmaxOp> static LogicalResult verifySoftmax(SoftmaxOp op) {
+  auto t = getStaticType(op.getInput());
+  if (t && !normalizeAxis((int64_t)op.getAxis(), t.getRank()))
+    return op.emitOpError("axis ") << (int64_t)op.getAxis() << " is out of range";
+  return success();
+}
+LogicalResult SoftmaxOp::verify() { return verifySoftmax(*this); }
+LogicalResult LogSoftmaxOp::verify() { return verifySoftmax(*this); }

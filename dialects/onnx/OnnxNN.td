@@ -1,0 +1,143 @@
+// onnx dialect: linear algebra, convolution, normalization, pooling, softmax and reductions.
+#ifndef ONNXC_ONNX_NN_TD
+#define ONNXC_ONNX_NN_TD
+
+include "dialects/onnx/OnnxBase.td"
+
+def ONNX_MatMulOp : ONNX_InferOp<"MatMul", 2> {
+  let summary = "numpy-style matrix product (opset 13)";
+  let description = [{
+    Batch dimensions broadcast; 1-D operands are promoted and the added
+    dimension removed from the result.
+
+    ```mlir
+    %c = onnx.MatMul(%a, %b) : (tensor<1x784xf32>, tensor<784x256xf32>) -> tensor<1x256xf32>
+    ```
+  }];
+  let arguments = (ins AnyTensor:$A, AnyTensor:$B);
+  let results = (outs AnyTensor:$Y);
+}
+
+def ONNX_GemmOp : ONNX_InferOp<"Gemm", 3> {
+  let summary = "Y = alpha * op(A) * op(B) + beta * C (opset 13)";
+  let description = [{
+    ```mlir
+    %y = onnx.Gemm(%a, %w, %bias) {transB = 1 : i64} : (tensor<1x784xf32>, tensor<256x784xf32>, tensor<256xf32>) -> tensor<1x256xf32>
+    ```
+  }];
+  let arguments = (ins AnyTensor:$A, AnyTensor:$B, ONNX_OptTensor:$C,
+                   DefaultValuedAttr<F32Attr, "1.0">:$alpha,
+                   DefaultValuedAttr<F32Attr, "1.0">:$beta,
+                   DefaultValuedAttr<I64Attr, "0">:$transA,
+                   DefaultValuedAttr<I64Attr, "0">:$transB);
+  let results = (outs AnyTensor:$Y);
+}
+
+def ONNX_ConvOp : ONNX_InferOp<"Conv", 3> {
+  let summary = "N-D convolution, NCHW layout (opset 11)";
+  let description = [{
+    ```mlir
+    %y = onnx.Conv(%x, %w, %b) {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>) -> tensor<1x4x8x8xf32>
+    ```
+  }];
+  let arguments = (ins AnyTensor:$X, AnyTensor:$W, ONNX_OptTensor:$B,
+                   DefaultValuedStrAttr<StrAttr, "NOTSET">:$auto_pad,
+                   OptionalAttr<DenseI64ArrayAttr>:$dilations,
+                   DefaultValuedAttr<I64Attr, "1">:$group,
+                   OptionalAttr<DenseI64ArrayAttr>:$kernel_shape,
+                   OptionalAttr<DenseI64ArrayAttr>:$pads,
+                   OptionalAttr<DenseI64ArrayAttr>:$strides);
+  let results = (outs AnyTensor:$Y);
+}
+
+def ONNX_BatchNormalizationOp : ONNX_InferOp<"BatchNormalization", 5> {
+  let summary = "batch normalization in inference mode (opset 15)";
+  let description = [{
+    Y = (X - mean) / sqrt(var + epsilon) * scale + B over the channel axis 1.
+
+    ```mlir
+    %y = onnx.BatchNormalization(%x, %s, %b, %m, %v) : (tensor<1x4x8x8xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x4x8x8xf32>
+    ```
+  }];
+  let arguments = (ins AnyTensor:$X, AnyTensor:$scale, AnyTensor:$B,
+                   AnyTensor:$input_mean, AnyTensor:$input_var,
+                   DefaultValuedAttr<F32Attr, "1e-05">:$epsilon,
+                   DefaultValuedAttr<F32Attr, "0.9">:$momentum,
+                   DefaultValuedAttr<I64Attr, "0">:$training_mode);
+  let results = (outs AnyTensor:$Y);
+}
+
+// Windowed pooling over the spatial axes of an NC... tensor.
+class ONNX_PoolOp<string mnemonic, string what, dag extraAttrs>
+    : ONNX_InferOp<mnemonic, 1> {
+  let summary = what # " pooling";
+  let description = [{
+    ```mlir
+    %y = onnx.}] # mnemonic # [{(%x) {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>} : (tensor<1x4x8x8xf32>) -> tensor<1x4x4x4xf32>
+    ```
+  }];
+  let arguments = !con((ins AnyTensor:$X,
+                   DefaultValuedStrAttr<StrAttr, "NOTSET">:$auto_pad,
+                   DefaultValuedAttr<I64Attr, "0">:$ceil_mode,
+                   OptionalAttr<DenseI64ArrayAttr>:$dilations,
+                   DenseI64ArrayAttr:$kernel_shape,
+                   OptionalAttr<DenseI64ArrayAttr>:$pads,
+                   OptionalAttr<DenseI64ArrayAttr>:$strides), extraAttrs);
+  let results = (outs AnyTensor:$Y);
+}
+
+def ONNX_MaxPoolOp : ONNX_PoolOp<"MaxPool", "max",
+    (ins DefaultValuedAttr<I64Attr, "0">:$storage_order)>;
+def ONNX_AveragePoolOp : ONNX_PoolOp<"AveragePool", "average",
+    (ins DefaultValuedAttr<I64Attr, "0">:$count_include_pad)>;
+
+class ONNX_GlobalPoolOp<string mnemonic, string what> : ONNX_InferOp<mnemonic, 1> {
+  let summary = what # " over all spatial axes (keeps them as size 1)";
+  let description = [{
+    ```mlir
+    %y = onnx.}] # mnemonic # [{(%x) : (tensor<1x4x8x8xf32>) -> tensor<1x4x1x1xf32>
+    ```
+  }];
+  let arguments = (ins AnyTensor:$X);
+  let results = (outs AnyTensor:$Y);
+}
+def ONNX_GlobalAveragePoolOp : ONNX_GlobalPoolOp<"GlobalAveragePool", "average">;
+def ONNX_GlobalMaxPoolOp : ONNX_GlobalPoolOp<"GlobalMaxPool", "maximum">;
+
+class ONNX_SoftmaxFamilyOp<string mnemonic, string what>
+    : ONNX_Op<mnemonic, 1, 1, [SameOperandsAndResultType, InferTypeOpInterface]> {
+  let summary = what # " along one axis (opset 13 semantics)";
+  let description = [{
+    Older opsets coerced the input to 2-D; the importer rewrites those forms.
+
+    ```mlir
+    %y = onnx.}] # mnemonic # [{(%x) {axis = -1 : i64} : (tensor<1x10xf32>) -> tensor<1x10xf32>
+    ```
+  }];
+  let arguments = (ins AnyTensor:$input, DefaultValuedAttr<I64Attr, "-1">:$axis);
+  let results = (outs AnyTensor:$output);
+  let hasVerifier = 1;
+}
+def ONNX_SoftmaxOp : ONNX_SoftmaxFamilyOp<"Softmax", "softmax">;
+def ONNX_LogSoftmaxOp : ONNX_SoftmaxFamilyOp<"LogSoftmax", "log of softmax">;
+
+// Reduction with axes as an optional int64 input (the opset 18 form).
+class ONNX_ReduceOp<string mnemonic, string what> : ONNX_InferOp<mnemonic, 2> {
+  let summary = what # " over the given axes (opset 18 form: axes is an input)";
+  let description = [{
+    ```mlir
+    %y = onnx.}] # mnemonic # [{(%x, %axes) {keepdims = 1 : i64} : (tensor<2x3xf32>, tensor<1xi64>) -> tensor<2x1xf32>
+    ```
+  }];
+  let arguments = (ins AnyTensor:$data, ONNX_OptTensor:$axes,
+                   DefaultValuedAttr<I64Attr, "1">:$keepdims,
+                   DefaultValuedAttr<I64Attr, "0">:$noop_with_empty_axes);
+  let results = (outs AnyTensor:$reduced);
+}
+def ONNX_ReduceMeanOp : ONNX_ReduceOp<"ReduceMean", "mean">;
+def ONNX_ReduceSumOp : ONNX_ReduceOp<"ReduceSum", "sum">;
+def ONNX_ReduceMaxOp : ONNX_ReduceOp<"ReduceMax", "maximum">;
+def ONNX_ReduceMinOp : ONNX_ReduceOp<"ReduceMin", "minimum">;
+def ONNX_ReduceProdOp : ONNX_ReduceOp<"ReduceProd", "product">;
+
+#endif // ONNXC_ONNX_NN_TD

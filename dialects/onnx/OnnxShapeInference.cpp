@@ -1,0 +1,312 @@
+// Result type inference for onnx constants, casts and shape/data-movement ops.
+#include "dialects/onnx/OnnxDialect.h"
+#include "dialects/onnx/OnnxUtils.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Diagnostics.h"
+
+using namespace mlir;
+using namespace onnxc::onnx;
+
+using Types = SmallVectorImpl<Type>;
+using Loc = std::optional<Location>;
+
+static LogicalResult staticInput(Loc loc, Value v, StringRef name,
+                              RankedTensorType &t) {
+  t = getStaticType(v);
+  if (!t)
+    return emitOptionalError(loc, "input '", name,
+                             "' must be a tensor with a static shape");
+  return success();
+}
+
+static LogicalResult constInts(Loc loc, Value v, StringRef name,
+                               SmallVector<int64_t> &out) {
+  auto ints = getConstantInts(v);
+  if (!ints)
+    return emitOptionalError(loc, "input '", name,
+                             "' must be a compile-time constant integer tensor");
+  out = std::move(*ints);
+  return success();
+}
+
+static LogicalResult pushTensor(Loc loc, ArrayRef<int64_t> shape, Type elem,
+                                Types &types) {
+  for (int64_t d : shape)
+    if (d < 0)
+      return emitOptionalError(loc, "negative dimension ", d, " in result");
+  if (!checkedProduct(shape))
+    return emitOptionalError(loc, "result element count overflows");
+  types.push_back(RankedTensorType::get(shape, elem));
+  return success();
+}
+
+LogicalResult ConstantOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
+                                           Types &types) {
+  auto t = dyn_cast<RankedTensorType>(a.getValue().getType());
+  if (!t || !t.hasStaticShape())
+    return emitOptionalError(loc, "constant must have a static tensor type");
+  types.push_back(t);
+  return success();
+}
+
+LogicalResult CastOp::inferReturnTypes(MLIRContext *ctx, Loc loc, Adaptor a,
+                                       Types &types) {
+  RankedTensorType t;
+  if (failed(staticInput(loc, a.getInput(), "input", t)))
+    return failure();
+  Type elem = elementTypeFromOnnx(ctx, (int64_t)a.getTo());
+  if (!elem)
+    return emitOptionalError(loc, "unsupported target data type ", (int64_t)a.getTo());
+  types.push_back(t.clone(elem));
+  return success();
+}
+
+LogicalResult DropoutOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
+                                          Types &types) {
+  RankedTensorType t;
+  if (failed(staticInput(loc, a.getData(), "data", t)))
+    return failure();
+  if (auto mode = getConstantInts(a.getTrainingMode()); mode && !mode->empty() && (*mode)[0])
+    return emitOptionalError(loc, "training_mode=true is not supported");
+  types.push_back(t);
+  return success();
+}
+
+LogicalResult ShapeOfOp::inferReturnTypes(MLIRContext *ctx, Loc loc, Adaptor a,
+                                          Types &types) {
+  RankedTensorType t;
+  if (failed(staticInput(loc, a.getData(), "data", t)))
+    return failure();
+  int64_t r = t.getRank();
+  auto clampAxis = [&](int64_t x) { return std::clamp<int64_t>(x < 0 ? x + r : x, 0, r); };
+  int64_t start = clampAxis((int64_t)a.getStart());
+  int64_t end = a.getEnd() ? clampAxis((int64_t)*a.getEnd()) : r;
+  types.push_back(RankedTensorType::get({std::max<int64_t>(0, end - start)},
+                                        IntegerType::get(ctx, 64)));
+  return success();
+}
+
+LogicalResult FlattenOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
+                                          Types &types) {
+  RankedTensorType t;
+  if (failed(staticInput(loc, a.getInput(), "input", t)))
+    return failure();
+  int64_t r = t.getRank(), axis = (int64_t)a.getAxis();
+  if (axis < -r || axis > r)
+    return emitOptionalError(loc, "axis ", axis, " is out of range for rank ", r);
+  if (axis < 0)
+    axis += r;
+  int64_t outer = *checkedProduct(t.getShape().take_front(axis));
+  int64_t inner = *checkedProduct(t.getShape().drop_front(axis));
+  return pushTensor(loc, {outer, inner}, t.getElementType(), types);
+}
+
+LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
+                                          Types &types) {
+  RankedTensorType t;
+  SmallVector<int64_t> shape;
+  if (failed(staticInput(loc, a.getData(), "data", t)) ||
+      failed(constInts(loc, a.getShape(), "shape", shape)))
+    return failure();
+  int64_t known = 1, inferAt = -1;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == 0 && !a.getAllowzero()) {
+      if ((int64_t)i >= t.getRank())
+        return emitOptionalError(loc, "shape copies dimension ", i,
+                                 " that the input does not have");
+      shape[i] = t.getDimSize(i);
+    }
+    if (shape[i] == -1) {
+      if (inferAt >= 0)
+        return emitOptionalError(loc, "shape has more than one -1");
+      inferAt = i;
+      continue;
+    }
+    if (shape[i] < 0)
+      return emitOptionalError(loc, "shape has negative dimension ", shape[i]);
+    if (llvm::MulOverflow(known, shape[i], known))
+      return emitOptionalError(loc, "shape's element count overflows");
+  }
+  int64_t total = t.getNumElements();
+  if (inferAt >= 0) {
+    if (known == 0 || total % known != 0)
+      return emitOptionalError(loc, "cannot infer -1: ", total,
+                               " elements do not divide into ", known);
+    shape[inferAt] = total / known;
+  } else if (known != total) {
+    return emitOptionalError(loc, "shape has ", known, " elements, input has ",
+                             total);
+  }
+  return pushTensor(loc, shape, t.getElementType(), types);
+}
+
+LogicalResult TransposeOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
+                                            Types &types) {
+  RankedTensorType t;
+  if (failed(staticInput(loc, a.getData(), "data", t)))
+    return failure();
+  SmallVector<int64_t> perm, shape;
+  if (auto err = computeTransposePerm(t.getRank(), a.getPerm(), perm))
+    return emitOptionalError(loc, *err);
+  for (int64_t p : perm)
+    shape.push_back(t.getDimSize(p));
+  return pushTensor(loc, shape, t.getElementType(), types);
+}
+
+LogicalResult ConcatOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
+                                         Types &types) {
+  if (a.getInputs().empty())
+    return emitOptionalError(loc, "Concat needs at least one input");
+  RankedTensorType first;
+  if (failed(staticInput(loc, a.getInputs()[0], "inputs", first)))
+    return failure();
+  auto axis = normalizeAxis((int64_t)a.getAxis(), first.getRank());
+  if (!axis)
+    return emitOptionalError(loc, "axis is out of range");
+  SmallVector<int64_t> shape(first.getShape());
+  shape[*axis] = 0;
+  for (Value v : a.getInputs()) {
+    RankedTensorType t;
+    if (failed(staticInput(loc, v, "inputs", t)))
+      return failure();
+    if (t.getRank() != first.getRank() || t.getElementType() != first.getElementType())
+      return emitOptionalError(loc, "inputs differ in rank or element type");
+    for (int64_t i = 0; i < t.getRank(); ++i)
+      if (i != *axis && t.getDimSize(i) != shape[i])
+        return emitOptionalError(loc, "inputs differ in dimension ", i);
+    shape[*axis] += t.getDimSize(*axis);
+  }
+  return pushTensor(loc, shape, first.getElementType(), types);
+}
+
+LogicalResult SqueezeOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
+                                          Types &types) {
+  RankedTensorType t;
+  if (failed(staticInput(loc, a.getData(), "data", t)))
+    return failure();
+  SmallVector<int64_t> axes;
+  if (!isNone(a.getAxes()) && failed(constInts(loc, a.getAxes(), "axes", axes)))
+    return failure();
+  SmallVector<bool> drop(t.getRank(), false);
+  for (int64_t ax : axes) {
+    auto n = normalizeAxis(ax, t.getRank());
+    if (!n)
+      return emitOptionalError(loc, "axis ", ax, " is out of range");
+    if (t.getDimSize(*n) != 1)
+      return emitOptionalError(loc, "cannot squeeze axis ", ax, " of size ",
+                               t.getDimSize(*n));
+    drop[*n] = true;
+  }
+  SmallVector<int64_t> shape;
+  for (int64_t i = 0; i < t.getRank(); ++i)
+    if (!(axes.empty() ? t.getDimSize(i) == 1 : drop[i]))
+      shape.push_back(t.getDimSize(i));
+  return pushTensor(loc, shape, t.getElementType(), types);
+}
+
+LogicalResult UnsqueezeOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
+                                            Types &types) {
+  RankedTensorType t;
+  SmallVector<int64_t> axes;
+  if (failed(staticInput(loc, a.getData(), "data", t)) ||
+      failed(constInts(loc, a.getAxes(), "axes", axes)))
+    return failure();
+  int64_t outRank = t.getRank() + axes.size();
+  SmallVector<bool> inserted(outRank, false);
+  for (int64_t ax : axes) {
+    auto n = normalizeAxis(ax, outRank);
+    if (!n || inserted[*n])
+      return emitOptionalError(loc, "axis ", ax, " is out of range or repeated");
+    inserted[*n] = true;
+  }
+  SmallVector<int64_t> shape;
+  int64_t src = 0;
+  for (int64_t i = 0; i < outRank; ++i)
+    shape.push_back(inserted[i] ? 1 : t.getDimSize(src++));
+  return pushTensor(loc, shape, t.getElementType(), types);
+}
+
+LogicalResult SliceOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
+                                        Types &types) {
+  RankedTensorType t;
+  SmallVector<int64_t> starts, ends, axes, steps;
+  if (failed(staticInput(loc, a.getData(), "data", t)) ||
+      failed(constInts(loc, a.getStarts(), "starts", starts)) ||
+      failed(constInts(loc, a.getEnds(), "ends", ends)) ||
+      (!isNone(a.getAxes()) && failed(constInts(loc, a.getAxes(), "axes", axes))) ||
+      (!isNone(a.getSteps()) && failed(constInts(loc, a.getSteps(), "steps", steps))))
+    return failure();
+  SliceGeometry g;
+  if (auto err = computeSliceGeometry(t.getShape(), starts, ends, axes, steps, g))
+    return emitOptionalError(loc, *err);
+  return pushTensor(loc, g.sizes, t.getElementType(), types);
+}
+
+LogicalResult GatherOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
+                                         Types &types) {
+  RankedTensorType t, ti;
+  if (failed(staticInput(loc, a.getData(), "data", t)) ||
+      failed(staticInput(loc, a.getIndices(), "indices", ti)))
+    return failure();
+  if (!isa<IntegerType>(ti.getElementType()))
+    return emitOptionalError(loc, "indices must be integers");
+  auto axis = normalizeAxis((int64_t)a.getAxis(), t.getRank());
+  if (!axis)
+    return emitOptionalError(loc, "axis is out of range");
+  int64_t dim = t.getDimSize(*axis);
+  if (auto idx = getConstantInts(a.getIndices()))
+    for (int64_t i : *idx)
+      if (i < -dim || i >= dim)
+        return emitOptionalError(loc, "index ", i, " is out of bounds for axis of size ", dim);
+  SmallVector<int64_t> shape(t.getShape().take_front(*axis));
+  shape.append(ti.getShape().begin(), ti.getShape().end());
+  shape.append(t.getShape().begin() + *axis + 1, t.getShape().end());
+  return pushTensor(loc, shape, t.getElementType(), types);
+}
+
+LogicalResult ExpandOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
+                                         Types &types) {
+  RankedTensorType t;
+  SmallVector<int64_t> shape;
+  if (failed(staticInput(loc, a.getInput(), "input", t)) ||
+      failed(constInts(loc, a.getShape(), "shape", shape)))
+    return failure();
+  auto out = broadcastShapes(t.getShape(), shape);
+  if (!out)
+    return emitOptionalError(loc, "input ", t, " does not broadcast to the shape");
+  return pushTensor(loc, *out, t.getElementType(), types);
+}
+
+LogicalResult PadOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
+                                      Types &types) {
+  RankedTensorType t;
+  SmallVector<int64_t> pads, axes, begin, end;
+  if (failed(staticInput(loc, a.getData(), "data", t)) ||
+      failed(constInts(loc, a.getPads(), "pads", pads)) ||
+      (!isNone(a.getAxes()) && failed(constInts(loc, a.getAxes(), "axes", axes))))
+    return failure();
+  StringRef mode = a.getMode();
+  if (mode != "constant" && mode != "reflect" && mode != "edge" && mode != "wrap")
+    return emitOptionalError(loc, "unknown mode '", mode, "'");
+  if (auto err = computePadAmounts(t.getRank(), pads, axes, begin, end))
+    return emitOptionalError(loc, *err);
+  SmallVector<int64_t> shape;
+  for (int64_t i = 0; i < t.getRank(); ++i)
+    shape.push_back(t.getDimSize(i) + begin[i] + end[i]);
+  return pushTensor(loc, shape, t.getElementType(), types);
+}
+
+LogicalResult ConstantOfShapeOp::inferReturnTypes(MLIRContext *ctx, Loc loc,
+                                                  Adaptor a, Types &types) {
+  SmallVector<int64_t> shape;
+  if (failed(constInts(loc, a.getInput(), "input", shape)))
+    return failure();
+  Type elem = Float32Type::get(ctx);
+  if (auto v = a.getValueAttr()) {
+    if (v.getNumElements() != 1)
+      return emitOptionalError(loc, "value must have one element");
+    elem = v.getElementType();
+  }
+  return pushTensor(loc, shape, elem, types);
+}

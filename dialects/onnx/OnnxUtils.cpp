@@ -1,0 +1,311 @@
+// Shared helpers for onnx ops: constant inspection, axes, broadcasting, padding math.
+#include "dialects/onnx/OnnxUtils.h"
+#include "dialects/onnx/OnnxDialect.h"
+
+#include "mlir/IR/Matchers.h"
+#include "llvm/Support/MathExtras.h"
+
+using namespace mlir;
+
+namespace onnxc::onnx {
+
+RankedTensorType getStaticType(Value v) {
+  if (!v)
+    return {};
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  return t && t.hasStaticShape() ? t : RankedTensorType();
+}
+
+bool isNone(Value v) { return !v || isa<NoneType>(v.getType()); }
+
+static ElementsAttr getConstantElements(Value v) {
+  ElementsAttr attr;
+  if (!v || !matchPattern(v, m_Constant(&attr)))
+    return {};
+  return attr;
+}
+
+std::optional<SmallVector<int64_t>> getConstantInts(Value v) {
+  ElementsAttr attr = getConstantElements(v);
+  if (!attr || !isa<IntegerType>(attr.getElementType()))
+    return std::nullopt;
+  auto values = attr.tryGetValues<APInt>();
+  if (!values)
+    return std::nullopt;
+  SmallVector<int64_t> out;
+  bool isUnsigned = attr.getElementType().isUnsignedInteger();
+  for (const APInt &i : *values)
+    out.push_back(isUnsigned ? (int64_t)i.getZExtValue() : i.getSExtValue());
+  return out;
+}
+
+std::optional<SmallVector<double>> getConstantFloats(Value v) {
+  ElementsAttr attr = getConstantElements(v);
+  if (!attr || !isa<FloatType>(attr.getElementType()))
+    return std::nullopt;
+  auto values = attr.tryGetValues<APFloat>();
+  if (!values)
+    return std::nullopt;
+  SmallVector<double> out;
+  for (APFloat f : *values) {
+    bool lost;
+    f.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &lost);
+    out.push_back(f.convertToDouble());
+  }
+  return out;
+}
+
+std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank) {
+  if (axis < -rank || axis >= rank)
+    return std::nullopt;
+  return axis < 0 ? axis + rank : axis;
+}
+
+std::optional<SmallVector<int64_t>> broadcastShapes(ArrayRef<int64_t> a,
+                                                    ArrayRef<int64_t> b) {
+  size_t rank = std::max(a.size(), b.size());
+  SmallVector<int64_t> out(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    if (da != db && da != 1 && db != 1)
+      return std::nullopt;
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+std::optional<int64_t> checkedProduct(ArrayRef<int64_t> dims) {
+  int64_t p = 1;
+  for (int64_t d : dims) {
+    if (d < 0 || llvm::MulOverflow(p, d, p))
+      return std::nullopt;
+  }
+  return p;
+}
+
+std::optional<std::string>
+computeWindowGeometry(ArrayRef<int64_t> inSizes, ArrayRef<int64_t> kernel,
+                      StringRef autoPad, std::optional<ArrayRef<int64_t>> pads,
+                      std::optional<ArrayRef<int64_t>> strides,
+                      std::optional<ArrayRef<int64_t>> dilations, bool ceilMode,
+                      WindowGeometry &out) {
+  size_t n = inSizes.size();
+  if (kernel.size() != n)
+    return "kernel has " + std::to_string(kernel.size()) + " dims, expected " +
+           std::to_string(n);
+  auto orOnes = [&](std::optional<ArrayRef<int64_t>> v, const char *what,
+                    SmallVector<int64_t> &dst) -> std::optional<std::string> {
+    if (!v) {
+      dst.assign(n, 1);
+      return std::nullopt;
+    }
+    if (v->size() != n)
+      return std::string(what) + " must have " + std::to_string(n) + " values";
+    for (int64_t x : *v)
+      if (x < 1)
+        return std::string(what) + " must be positive";
+    dst.assign(v->begin(), v->end());
+    return std::nullopt;
+  };
+  if (auto err = orOnes(strides, "strides", out.strides))
+    return err;
+  if (auto err = orOnes(dilations, "dilations", out.dilations))
+    return err;
+  out.kernel.assign(kernel.begin(), kernel.end());
+  out.padsBegin.assign(n, 0);
+  out.padsEnd.assign(n, 0);
+  out.outSizes.assign(n, 0);
+  for (int64_t k : kernel)
+    if (k < 1)
+      return std::string("kernel sizes must be positive");
+  bool same = autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER";
+  if (!same && autoPad != "NOTSET" && autoPad != "VALID")
+    return "unknown auto_pad '" + autoPad.str() + "'";
+  if (autoPad == "NOTSET" && pads) {
+    if (pads->size() != 2 * n)
+      return "pads must have " + std::to_string(2 * n) + " values";
+    for (size_t i = 0; i < n; ++i) {
+      out.padsBegin[i] = (*pads)[i];
+      out.padsEnd[i] = (*pads)[i + n];
+      if (out.padsBegin[i] < 0 || out.padsEnd[i] < 0)
+        return std::string("pads must not be negative");
+    }
+  }
+  for (size_t i = 0; i < n; ++i) {
+    int64_t in = inSizes[i], s = out.strides[i];
+    int64_t ek = (kernel[i] - 1) * out.dilations[i] + 1;
+    if (same) {
+      int64_t o = (in + s - 1) / s;
+      int64_t total = std::max<int64_t>(0, (o - 1) * s + ek - in);
+      int64_t small = total / 2;
+      out.padsBegin[i] = autoPad == "SAME_UPPER" ? small : total - small;
+      out.padsEnd[i] = total - out.padsBegin[i];
+      out.outSizes[i] = o;
+      continue;
+    }
+    int64_t span = in + out.padsBegin[i] + out.padsEnd[i] - ek;
+    if (span < 0)
+      return "window (" + std::to_string(ek) + ") is larger than the padded input (" +
+             std::to_string(in + out.padsBegin[i] + out.padsEnd[i]) + ")";
+    int64_t o = (ceilMode ? (span + s - 1) / s : span / s) + 1;
+    // A last window that starts inside the end padding is dropped.
+    if (ceilMode && (o - 1) * s >= in + out.padsBegin[i])
+      --o;
+    out.outSizes[i] = o;
+  }
+  return std::nullopt;
+}
+
+} // namespace onnxc::onnx
+
+namespace onnxc::onnx {
+
+Type elementTypeFromOnnx(MLIRContext *ctx, int64_t code) {
+  Builder b(ctx);
+  auto u = [&](unsigned w) {
+    return IntegerType::get(ctx, w, IntegerType::Unsigned);
+  };
+  switch (code) {
+  case 1: return b.getF32Type();
+  case 2: return u(8);
+  case 3: return b.getIntegerType(8);
+  case 4: return u(16);
+  case 5: return b.getIntegerType(16);
+  case 6: return b.getIntegerType(32);
+  case 7: return b.getIntegerType(64);
+  case 9: return b.getI1Type();
+  case 10: return b.getF16Type();
+  case 11: return b.getF64Type();
+  case 12: return u(32);
+  case 13: return u(64);
+  case 16: return b.getBF16Type();
+  default: return {};
+  }
+}
+
+int32_t onnxCodeFromElementType(Type t) {
+  for (int32_t code : {1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 16})
+    if (elementTypeFromOnnx(t.getContext(), code) == t)
+      return code;
+  return 0;
+}
+
+} // namespace onnxc::onnx
+
+namespace onnxc::onnx {
+
+std::optional<std::string>
+computeSliceGeometry(ArrayRef<int64_t> shape, ArrayRef<int64_t> starts,
+                     ArrayRef<int64_t> ends, ArrayRef<int64_t> axes,
+                     ArrayRef<int64_t> steps, SliceGeometry &out) {
+  int64_t rank = shape.size();
+  size_t n = starts.size();
+  if (ends.size() != n || (!axes.empty() && axes.size() != n) ||
+      (!steps.empty() && steps.size() != n))
+    return std::string("starts, ends, axes and steps must have the same length");
+  out.starts.assign(rank, 0);
+  out.steps.assign(rank, 1);
+  out.sizes.assign(shape.begin(), shape.end());
+  SmallVector<bool> seen(rank, false);
+  for (size_t i = 0; i < n; ++i) {
+    auto axis = normalizeAxis(axes.empty() ? (int64_t)i : axes[i], rank);
+    if (!axis || seen[*axis])
+      return std::string("Slice axes are out of range or repeated");
+    seen[*axis] = true;
+    int64_t dim = shape[*axis], step = steps.empty() ? 1 : steps[i];
+    if (step == 0)
+      return std::string("Slice steps must not be 0");
+    int64_t s = starts[i], e = ends[i];
+    if (s < 0)
+      s = s < -dim ? 0 : s + dim;
+    if (e < 0)
+      e = e < -dim ? -1 : e + dim;
+    if (step > 0) {
+      s = std::clamp<int64_t>(s, 0, dim);
+      e = std::clamp<int64_t>(e, 0, dim);
+    } else {
+      s = std::clamp<int64_t>(s, 0, dim - 1);
+      e = std::clamp<int64_t>(e, -1, dim - 1);
+    }
+    int64_t len = step > 0 ? (e - s + step - 1) / step : (s - e + (-step) - 1) / (-step);
+    out.starts[*axis] = s;
+    out.steps[*axis] = step;
+    out.sizes[*axis] = std::max<int64_t>(0, len);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> computePadAmounts(int64_t rank, ArrayRef<int64_t> pads,
+                                             ArrayRef<int64_t> axes,
+                                             SmallVectorImpl<int64_t> &begin,
+                                             SmallVectorImpl<int64_t> &end) {
+  SmallVector<int64_t> ax;
+  if (axes.empty())
+    for (int64_t i = 0; i < rank; ++i)
+      ax.push_back(i);
+  else
+    ax.assign(axes.begin(), axes.end());
+  if (pads.size() != 2 * ax.size())
+    return "pads must have " + std::to_string(2 * ax.size()) + " values";
+  begin.assign(rank, 0);
+  end.assign(rank, 0);
+  for (size_t i = 0; i < ax.size(); ++i) {
+    auto a = normalizeAxis(ax[i], rank);
+    if (!a)
+      return std::string("Pad axes out of range");
+    begin[*a] = pads[i];
+    end[*a] = pads[i + ax.size()];
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string>
+computeTransposePerm(int64_t rank, std::optional<ArrayRef<int64_t>> perm,
+                     SmallVectorImpl<int64_t> &out) {
+  out.clear();
+  if (!perm) {
+    for (int64_t i = rank - 1; i >= 0; --i)
+      out.push_back(i);
+    return std::nullopt;
+  }
+  if ((int64_t)perm->size() != rank)
+    return "perm must have " + std::to_string(rank) + " entries";
+  SmallVector<bool> seen(rank, false);
+  for (int64_t p : *perm) {
+    if (p < 0 || p >= rank || seen[p])
+      return std::string("perm is not a permutation");
+    seen[p] = true;
+    out.push_back(p);
+  }
+  return std::nullopt;
+}
+
+} // namespace onnxc::onnx
+
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+namespace onnxc::onnx {
+
+std::optional<std::vector<float>> getConstantF32Data(Value v) {
+  ElementsAttr attr = getConstantElements(v);
+  if (!attr || !attr.getElementType().isF32())
+    return std::nullopt;
+  if (auto res = dyn_cast<DenseResourceElementsAttr>(attr)) {
+    AsmResourceBlob *blob = res.getRawHandle().getBlob();
+    if (!blob)
+      return std::nullopt;
+    ArrayRef<char> bytes = blob->getData();
+    if (bytes.size() != attr.getNumElements() * sizeof(float))
+      return std::nullopt;
+    std::vector<float> out(attr.getNumElements());
+    memcpy(out.data(), bytes.data(), bytes.size());
+    return out;
+  }
+  auto values = attr.tryGetValues<float>();
+  if (!values)
+    return std::nullopt;
+  return std::vector<float>(values->begin(), values->end());
+}
+
+} // namespace onnxc::onnx

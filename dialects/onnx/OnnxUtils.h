@@ -1,0 +1,84 @@
+// Shared helpers for onnx ops: constant inspection, axes, broadcasting, padding math.
+#ifndef ONNXC_DIALECTS_ONNX_ONNXUTILS_H
+#define ONNXC_DIALECTS_ONNX_ONNXUTILS_H
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Value.h"
+#include "llvm/ADT/SmallVector.h"
+#include <optional>
+
+namespace onnxc::onnx {
+
+/// The static ranked tensor type of `v`, or null when `v` is none or dynamic.
+mlir::RankedTensorType getStaticType(mlir::Value v);
+
+/// True when `v` is the none value of a missing optional input.
+bool isNone(mlir::Value v);
+
+/// The integer values of a constant integer tensor, or nullopt.
+std::optional<llvm::SmallVector<int64_t>> getConstantInts(mlir::Value v);
+
+/// The values of a constant float tensor as doubles, or nullopt.
+std::optional<llvm::SmallVector<double>> getConstantFloats(mlir::Value v);
+
+/// `axis` normalized to [0, rank), or nullopt when out of range.
+std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank);
+
+/// Numpy broadcast of two shapes; nullopt when incompatible.
+std::optional<llvm::SmallVector<int64_t>>
+broadcastShapes(llvm::ArrayRef<int64_t> a, llvm::ArrayRef<int64_t> b);
+
+/// Product of dims, or nullopt when it overflows int64 or a dim is negative.
+std::optional<int64_t> checkedProduct(llvm::ArrayRef<int64_t> dims);
+
+/// Padding and output size of a windowed op (Conv, pooling) on the spatial axes.
+struct WindowGeometry {
+  llvm::SmallVector<int64_t> kernel, strides, dilations;
+  llvm::SmallVector<int64_t> padsBegin, padsEnd, outSizes;
+};
+
+/// Resolves auto_pad/pads/strides/dilations/ceil_mode for `inSizes`; returns
+/// an error string on bad attributes.
+std::optional<std::string>
+computeWindowGeometry(llvm::ArrayRef<int64_t> inSizes,
+                      llvm::ArrayRef<int64_t> kernel, llvm::StringRef autoPad,
+                      std::optional<llvm::ArrayRef<int64_t>> pads,
+                      std::optional<llvm::ArrayRef<int64_t>> strides,
+                      std::optional<llvm::ArrayRef<int64_t>> dilations,
+                      bool ceilMode, WindowGeometry &out);
+
+} // namespace onnxc::onnx
+
+#endif // ONNXC_DIALECTS_ONNX_ONNXUTILS_H
+
+namespace onnxc::onnx {
+/// The MLIR element type of an ONNX TensorProto data type code, or null.
+mlir::Type elementTypeFromOnnx(mlir::MLIRContext *ctx, int64_t code);
+/// The ONNX TensorProto data type code of an MLIR element type, or 0.
+int32_t onnxCodeFromElementType(mlir::Type t);
+} // namespace onnxc::onnx
+
+namespace onnxc::onnx {
+/// Per-axis start, step and result size of an ONNX Slice on `shape`.
+struct SliceGeometry {
+  llvm::SmallVector<int64_t> starts, steps, sizes;
+};
+/// Resolves Slice's constant inputs (axes/steps may be empty = defaults).
+std::optional<std::string> computeSliceGeometry(
+    llvm::ArrayRef<int64_t> shape, llvm::ArrayRef<int64_t> starts,
+    llvm::ArrayRef<int64_t> ends, llvm::ArrayRef<int64_t> axes,
+    llvm::ArrayRef<int64_t> steps, SliceGeometry &out);
+/// Per-axis begin/end padding of ONNX Pad (`axes` may be empty = all axes).
+std::optional<std::string> computePadAmounts(
+    int64_t rank, llvm::ArrayRef<int64_t> pads, llvm::ArrayRef<int64_t> axes,
+    llvm::SmallVectorImpl<int64_t> &begin, llvm::SmallVectorImpl<int64_t> &end);
+/// The permutation of Transpose (`perm` absent = reversed axes), or an error.
+std::optional<std::string> computeTransposePerm(
+    int64_t rank, std::optional<llvm::ArrayRef<int64_t>> perm,
+    llvm::SmallVectorImpl<int64_t> &out);
+} // namespace onnxc::onnx
+
+namespace onnxc::onnx {
+/// The data of a constant f32 tensor (dense or dense_resource), or nullopt.
+std::optional<std::vector<float>> getConstantF32Data(mlir::Value v);
+} // namespace onnxc::onnx

@@ -1,0 +1,84 @@
+// Helpers shared by the onnx -> linalg lowering families (tensor building blocks).
+#ifndef ONNXC_LOWERING_COMMON_H
+#define ONNXC_LOWERING_COMMON_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace onnxc::lowering {
+
+using BodyFn = llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
+                                              mlir::ValueRange)>;
+
+/// An uninitialized tensor of `type`.
+mlir::Value emptyTensor(mlir::OpBuilder &b, mlir::Location loc,
+                        mlir::RankedTensorType type);
+
+/// A scalar constant of `type` (integer or float) with value `v`.
+mlir::Value scalarConstant(mlir::OpBuilder &b, mlir::Location loc,
+                           mlir::Type type, double v);
+
+/// The lowest (or highest) value of a scalar type, used as a reduction seed.
+mlir::Value scalarExtreme(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Type type, bool lowest);
+
+/// Elementwise linalg.generic producing `resultType`; inputs broadcast numpy-style.
+mlir::Value elementwise(mlir::OpBuilder &b, mlir::Location loc,
+                        mlir::RankedTensorType resultType,
+                        mlir::ValueRange inputs, BodyFn body);
+
+/// Broadcasts `src` (numpy-style, trailing alignment) to `type`.
+mlir::Value broadcastTo(mlir::OpBuilder &b, mlir::Location loc, mlir::Value src,
+                        mlir::RankedTensorType type);
+
+/// Broadcasts a 1-D tensor along dimension `dim` of `type` (e.g. a bias over channels).
+mlir::Value broadcastAlongDim(mlir::OpBuilder &b, mlir::Location loc,
+                              mlir::Value src, mlir::RankedTensorType type,
+                              int64_t dim);
+
+/// Reshapes a static tensor to `type` (same element count) with collapse/expand.
+mlir::Value reshapeTo(mlir::OpBuilder &b, mlir::Location loc, mlir::Value src,
+                      mlir::RankedTensorType type);
+
+/// Pads `src` by `low`/`high` with the scalar `padValue` (no-op when all zero).
+mlir::Value padWith(mlir::OpBuilder &b, mlir::Location loc, mlir::Value src,
+                    llvm::ArrayRef<int64_t> low, llvm::ArrayRef<int64_t> high,
+                    mlir::Value padValue);
+
+/// Reduces `src` over sorted `axes` with `combine(acc, x)` seeded by `init`;
+/// keeps reduced axes as size 1 when `keepDims`.
+mlir::Value reduce(mlir::OpBuilder &b, mlir::Location loc, mlir::Value src,
+                   llvm::ArrayRef<int64_t> axes, bool keepDims,
+                   mlir::Value init, BodyFn combine);
+
+/// Per-family pattern registration, one per lowering file.
+void populateElementwisePatterns(mlir::RewritePatternSet &patterns);
+void populateLinearAlgebraPatterns(mlir::RewritePatternSet &patterns);
+void populateConvPatterns(mlir::RewritePatternSet &patterns);
+void populatePoolingPatterns(mlir::RewritePatternSet &patterns);
+void populateNormalizationPatterns(mlir::RewritePatternSet &patterns);
+void populateReductionPatterns(mlir::RewritePatternSet &patterns);
+void populateShapePatterns(mlir::RewritePatternSet &patterns);
+
+} // namespace onnxc::lowering
+
+#endif // ONNXC_LOWERING_COMMON_H
+
+namespace onnxc::onnx {
+struct WindowGeometry;
+}
+namespace onnxc::lowering {
+/// For each kernel offset (row-major over the window), the strided slice of
+/// `padded` (spatial axes last, `lead` leading axes) that the offset reads.
+llvm::SmallVector<mlir::Value> windowSlices(mlir::OpBuilder &b, mlir::Location loc,
+                                            mlir::Value padded,
+                                            const onnx::WindowGeometry &g,
+                                            int64_t lead);
+/// End padding that keeps every window of `g` inside the input (ceil_mode overrun).
+llvm::SmallVector<int64_t> windowOverrun(llvm::ArrayRef<int64_t> inSizes,
+                                         const onnx::WindowGeometry &g);
+} // namespace onnxc::lowering

@@ -1,0 +1,114 @@
+// Lowers onnx Conv (any rank, groups, strides, dilations, pads) to linalg contractions.
+//
+// A convolution is a sum over kernel offsets of channel contractions between a
+// strided view of the padded input and one kernel tap; every term is a
+// linalg.generic with projected-permutation maps, so it tiles, fuses and
+// vectorizes like a matmul.
+#include "dialects/onnx/OnnxDialect.h"
+#include "dialects/onnx/OnnxUtils.h"
+#include "lowering/Common.h"
+
+using namespace mlir;
+using namespace onnxc::onnx;
+
+namespace onnxc::lowering {
+namespace {
+
+struct ConvLowering : OpConversionPattern<ConvOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ConvOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto tx = cast<RankedTensorType>(adaptor.getX().getType());
+    auto tw = cast<RankedTensorType>(adaptor.getW().getType());
+    auto ty = cast<RankedTensorType>(op.getType());
+    Type elem = ty.getElementType();
+    if (!isa<FloatType>(elem))
+      return rewriter.notifyMatchFailure(op, "only float convolutions are supported");
+    int64_t k = tx.getRank() - 2, group = op.getGroup();
+    int64_t n = tx.getDimSize(0), c = tx.getDimSize(1), m = tw.getDimSize(0);
+    int64_t cg = c / group, mg = m / group;
+    WindowGeometry g;
+    if (computeWindowGeometry(tx.getShape().drop_front(2), tw.getShape().drop_front(2),
+                              op.getAutoPad(), op.getPads(), op.getStrides(),
+                              op.getDilations(), false, g))
+      return rewriter.notifyMatchFailure(op, "bad window geometry");
+
+    // Padded input viewed as [N, G, Cg, spatial...].
+    SmallVector<int64_t> low{0, 0}, high{0, 0};
+    low.append(g.padsBegin);
+    high.append(g.padsEnd);
+    Value x = padWith(rewriter, loc, adaptor.getX(), low, high,
+                      scalarConstant(rewriter, loc, elem, 0));
+    auto tp = cast<RankedTensorType>(x.getType());
+    SmallVector<int64_t> x5{n, group, cg};
+    x5.append(tp.getShape().begin() + 2, tp.getShape().end());
+    x = reshapeTo(rewriter, loc, x, RankedTensorType::get(x5, elem));
+    SmallVector<Value> slices = windowSlices(rewriter, loc, x, g, 3);
+
+    // Weights viewed as [G, Mg, Cg, kernel...]; tap i is [G, Mg, Cg].
+    SmallVector<int64_t> w4{group, mg, cg};
+    w4.append(tw.getShape().begin() + 2, tw.getShape().end());
+    Value w = reshapeTo(rewriter, loc, adaptor.getW(), RankedTensorType::get(w4, elem));
+    SmallVector<Value> taps = windowSlices(
+        rewriter, loc, w, WindowGeometry{g.kernel, SmallVector<int64_t>(k, 1), SmallVector<int64_t>(k, 1), {}, {}, SmallVector<int64_t>(k, 1)}, 3);
+    auto tapType = RankedTensorType::get({group, mg, cg}, elem);
+
+    // Accumulator [N, G, Mg, out...] seeded with the bias.
+    SmallVector<int64_t> y5{n, group, mg};
+    y5.append(g.outSizes);
+    auto accType = RankedTensorType::get(y5, elem);
+    Value acc;
+    if (!isNone(adaptor.getB())) {
+      Value bias = reshapeTo(rewriter, loc, adaptor.getB(), RankedTensorType::get({group, mg}, elem));
+      MLIRContext *ctx = rewriter.getContext();
+      SmallVector<AffineMap> maps{
+          AffineMap::get(accType.getRank(), 0, {getAffineDimExpr(1, ctx), getAffineDimExpr(2, ctx)}, ctx),
+          rewriter.getMultiDimIdentityMap(accType.getRank())};
+      acc = linalg::GenericOp::create(
+                rewriter, loc, TypeRange{accType}, bias, emptyTensor(rewriter, loc, accType), maps,
+                SmallVector<utils::IteratorType>(accType.getRank(), utils::IteratorType::parallel),
+                [](OpBuilder &b, Location l, ValueRange a) { linalg::YieldOp::create(b, l, a[0]); })
+                .getResult(0);
+    } else {
+      acc = linalg::FillOp::create(rewriter, loc, scalarConstant(rewriter, loc, elem, 0),
+                                   emptyTensor(rewriter, loc, accType))
+                .getResult(0);
+    }
+
+    // Loops: n, g, mg, out..., cg (reduction).
+    MLIRContext *ctx = rewriter.getContext();
+    int64_t numDims = 4 + k;
+    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+    SmallVector<AffineExpr> xExprs{d(0), d(1), d(numDims - 1)}, yExprs{d(0), d(1), d(2)};
+    for (int64_t i = 0; i < k; ++i) {
+      xExprs.push_back(d(3 + i));
+      yExprs.push_back(d(3 + i));
+    }
+    SmallVector<AffineMap> maps{AffineMap::get(numDims, 0, {d(1), d(2), d(numDims - 1)}, ctx),
+                                AffineMap::get(numDims, 0, xExprs, ctx),
+                                AffineMap::get(numDims, 0, yExprs, ctx)};
+    SmallVector<utils::IteratorType> iters(numDims, utils::IteratorType::parallel);
+    iters.back() = utils::IteratorType::reduction;
+    for (auto [tap, slice] : llvm::zip(taps, slices)) {
+      Value wTap = reshapeTo(rewriter, loc, tap, tapType);
+      acc = linalg::GenericOp::create(
+                rewriter, loc, TypeRange{accType}, ValueRange{wTap, slice}, acc, maps, iters,
+                [](OpBuilder &b, Location l, ValueRange a) {
+                  Value p = arith::MulFOp::create(b, l, a[0], a[1]);
+                  linalg::YieldOp::create(b, l, arith::AddFOp::create(b, l, a[2], p).getResult());
+                })
+                .getResult(0);
+    }
+    rewriter.replaceOp(op, reshapeTo(rewriter, loc, acc, ty));
+    return success();
+  }
+};
+
+} // namespace
+
+void populateConvPatterns(RewritePatternSet &patterns) {
+  patterns.add<ConvLowering>(patterns.getContext());
+}
+
+} // namespace onnxc::lowering

@@ -1,0 +1,37 @@
+// The onnx -> linalg conversion pass: collects every family's patterns and applies them.
+#include "dialects/onnx/OnnxDialect.h"
+#include "lowering/Common.h"
+#include "lowering/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+using namespace mlir;
+
+namespace onnxc::lowering {
+#define GEN_PASS_DEF_LOWERONNXTOLINALG
+#include "lowering/Passes.h.inc"
+
+namespace {
+struct LowerOnnxToLinalgPass : impl::LowerOnnxToLinalgBase<LowerOnnxToLinalgPass> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    RewritePatternSet patterns(ctx);
+    populateElementwisePatterns(patterns);
+    populateLinearAlgebraPatterns(patterns);
+    populateConvPatterns(patterns);
+    populatePoolingPatterns(patterns);
+    populateNormalizationPatterns(patterns);
+    populateReductionPatterns(patterns);
+    populateShapePatterns(patterns);
+    ConversionTarget target(*ctx);
+    target.addIllegalDialect<onnx::OnnxDialect>();
+    target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect, arith::ArithDialect,
+                           math::MathDialect, func::FuncDialect>();
+    ConversionConfig config;
+    // Ops that fail to lower are named in the error; diagnostics carry node locations.
+    if (failed(applyFullConversion(getOperation(), target, std::move(patterns), config)))
+      signalPassFailure();
+  }
+};
+} // namespace
+} // namespace onnxc::lowering

@@ -1,0 +1,287 @@
+// Lowers onnx constants, casts and shape/data-movement ops to tensor/linalg.
+#include "dialects/onnx/OnnxDialect.h"
+#include "dialects/onnx/OnnxUtils.h"
+#include "lowering/Common.h"
+
+using namespace mlir;
+using namespace onnxc::onnx;
+
+namespace onnxc::lowering {
+namespace {
+
+/// Replaces an op by its input reshaped to the result type (no data movement).
+template <typename OpTy> struct ReshapeLikeLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, reshapeTo(rewriter, op.getLoc(), adaptor.getOperands()[0],
+                                     cast<RankedTensorType>(op->getResult(0).getType())));
+    return success();
+  }
+};
+
+/// Ops whose value is known at compile time become arith.constant.
+template <typename OpTy> struct ConstantLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    SmallVector<OpFoldResult> folded;
+    Attribute value;
+    if (auto c = dyn_cast<ConstantOp>(op.getOperation()))
+      value = c.getValue();
+    else if (succeeded(op->fold(folded)) && folded.size() == 1)
+      value = dyn_cast_if_present<Attribute>(folded[0]);
+    auto typed = dyn_cast_or_null<TypedAttr>(value);
+    if (!typed)
+      return rewriter.notifyMatchFailure(op, "value is not a compile-time constant");
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, typed);
+    return success();
+  }
+};
+
+struct NoValueLowering : OpConversionPattern<NoValueOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(NoValueOp op, OpAdaptor, ConversionPatternRewriter &rewriter) const override {
+    if (!op->use_empty())
+      return rewriter.notifyMatchFailure(op, "none value still used");
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+template <typename OpTy> struct ForwardLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, adaptor.getOperands()[0]);
+    return success();
+  }
+};
+
+Value castScalar(OpBuilder &b, Location loc, Value x, Type from, Type to) {
+  if (from == to)
+    return x;
+  bool fromFloat = isa<FloatType>(from), toFloat = isa<FloatType>(to);
+  bool fromUnsigned = from.isUnsignedInteger() || from.isInteger(1);
+  if (to.isInteger(1)) {
+    Value zero = scalarConstant(b, loc, from, 0);
+    return fromFloat ? (Value)arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, x, zero)
+                     : arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, x, zero);
+  }
+  unsigned fw = from.getIntOrFloatBitWidth(), tw = to.getIntOrFloatBitWidth();
+  if (fromFloat && toFloat)
+    return fw < tw ? (Value)arith::ExtFOp::create(b, loc, to, x) : arith::TruncFOp::create(b, loc, to, x);
+  if (!fromFloat && toFloat)
+    return fromUnsigned ? (Value)arith::UIToFPOp::create(b, loc, to, x) : arith::SIToFPOp::create(b, loc, to, x);
+  if (fromFloat)
+    return to.isUnsignedInteger() ? (Value)arith::FPToUIOp::create(b, loc, to, x)
+                                  : arith::FPToSIOp::create(b, loc, to, x);
+  if (fw == tw)
+    return x;
+  if (fw > tw)
+    return arith::TruncIOp::create(b, loc, to, x);
+  return fromUnsigned ? (Value)arith::ExtUIOp::create(b, loc, to, x) : arith::ExtSIOp::create(b, loc, to, x);
+}
+
+struct CastLowering : OpConversionPattern<CastOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(CastOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    Type from = getElementTypeOrSelf(adaptor.getInput().getType());
+    rewriter.replaceOp(op, elementwise(rewriter, op.getLoc(), type, adaptor.getInput(),
+                                       [&](OpBuilder &b, Location l, ValueRange a) {
+                                         return castScalar(b, l, a[0], from, type.getElementType());
+                                       }));
+    return success();
+  }
+};
+
+struct TransposeLowering : OpConversionPattern<TransposeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(TransposeOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    SmallVector<int64_t> perm;
+    if (computeTransposePerm(type.getRank(), op.getPerm(), perm))
+      return rewriter.notifyMatchFailure(op, "bad perm");
+    rewriter.replaceOp(op, linalg::TransposeOp::create(rewriter, op.getLoc(), adaptor.getData(),
+                                                       emptyTensor(rewriter, op.getLoc(), type), perm)
+                               .getResult()[0]);
+    return success();
+  }
+};
+
+struct ConcatLowering : OpConversionPattern<ConcatOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ConcatOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    int64_t axis = *normalizeAxis((int64_t)op.getAxis(), type.getRank());
+    Value acc = emptyTensor(rewriter, op.getLoc(), type);
+    int64_t offset = 0;
+    for (Value in : adaptor.getInputs()) {
+      auto t = cast<RankedTensorType>(in.getType());
+      SmallVector<OpFoldResult> offsets(type.getRank(), rewriter.getIndexAttr(0)), sizes,
+          strides(type.getRank(), rewriter.getIndexAttr(1));
+      offsets[axis] = rewriter.getIndexAttr(offset);
+      for (int64_t d : t.getShape())
+        sizes.push_back(rewriter.getIndexAttr(d));
+      acc = tensor::InsertSliceOp::create(rewriter, op.getLoc(), in, acc, offsets, sizes, strides);
+      offset += t.getDimSize(axis);
+    }
+    rewriter.replaceOp(op, acc);
+    return success();
+  }
+};
+
+/// A generic that computes every result element by reading `src` at an index
+/// derived from the loop indices (Gather, Slice with negative steps).
+Value gatherGeneric(OpBuilder &b, Location loc, RankedTensorType type, ValueRange inputs,
+                    ArrayRef<AffineMap> inputMaps, Value src,
+                    function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)> srcIndex) {
+  SmallVector<AffineMap> maps(inputMaps);
+  maps.push_back(b.getMultiDimIdentityMap(type.getRank()));
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{type}, inputs, emptyTensor(b, loc, type), maps,
+             SmallVector<utils::IteratorType>(type.getRank(), utils::IteratorType::parallel),
+             [&](OpBuilder &nb, Location nl, ValueRange args) {
+               SmallVector<Value> idx = srcIndex(nb, nl, args.drop_back());
+               linalg::YieldOp::create(nb, nl, tensor::ExtractOp::create(nb, nl, src, idx).getResult());
+             })
+      .getResult(0);
+}
+
+struct SliceLowering : OpConversionPattern<SliceOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(SliceOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    auto tin = cast<RankedTensorType>(adaptor.getData().getType());
+    auto starts = getConstantInts(op.getStarts()), ends = getConstantInts(op.getEnds());
+    auto axes = getConstantInts(op.getAxes()), steps = getConstantInts(op.getSteps());
+    SliceGeometry g;
+    if (!starts || !ends ||
+        computeSliceGeometry(tin.getShape(), *starts, *ends, axes ? *axes : SmallVector<int64_t>{},
+                             steps ? *steps : SmallVector<int64_t>{}, g))
+      return rewriter.notifyMatchFailure(op, "slice parameters are not constant");
+    Location loc = op.getLoc();
+    if (llvm::all_of(g.steps, [](int64_t s) { return s > 0; })) {
+      SmallVector<OpFoldResult> offsets, sizes, strides;
+      for (int64_t i = 0; i < type.getRank(); ++i) {
+        offsets.push_back(rewriter.getIndexAttr(type.getDimSize(i) ? g.starts[i] : 0));
+        sizes.push_back(rewriter.getIndexAttr(type.getDimSize(i)));
+        strides.push_back(rewriter.getIndexAttr(g.steps[i]));
+      }
+      rewriter.replaceOp(op, tensor::ExtractSliceOp::create(rewriter, loc, type, adaptor.getData(),
+                                                            offsets, sizes, strides));
+      return success();
+    }
+    Value src = adaptor.getData();
+    rewriter.replaceOp(op, gatherGeneric(rewriter, loc, type, {}, {}, src,
+                                         [&](OpBuilder &b, Location l, ValueRange) {
+                                           SmallVector<Value> idx;
+                                           for (int64_t i = 0; i < type.getRank(); ++i) {
+                                             Value iv = linalg::IndexOp::create(b, l, i);
+                                             Value off = arith::MulIOp::create(
+                                                 b, l, iv, arith::ConstantIndexOp::create(b, l, g.steps[i]));
+                                             idx.push_back(arith::AddIOp::create(
+                                                 b, l, off, arith::ConstantIndexOp::create(b, l, g.starts[i])));
+                                           }
+                                           return idx;
+                                         }));
+    return success();
+  }
+};
+
+struct GatherLowering : OpConversionPattern<GatherOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(GatherOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    auto tin = cast<RankedTensorType>(adaptor.getData().getType());
+    auto tidx = cast<RankedTensorType>(adaptor.getIndices().getType());
+    int64_t axis = *normalizeAxis((int64_t)op.getAxis(), tin.getRank());
+    int64_t q = tidx.getRank(), dim = tin.getDimSize(axis);
+    MLIRContext *ctx = rewriter.getContext();
+    SmallVector<AffineExpr> idxExprs;
+    for (int64_t i = 0; i < q; ++i)
+      idxExprs.push_back(getAffineDimExpr(axis + i, ctx));
+    AffineMap idxMap = AffineMap::get(type.getRank(), 0, idxExprs, ctx);
+    Value src = adaptor.getData();
+    rewriter.replaceOp(op, gatherGeneric(
+                               rewriter, op.getLoc(), type, adaptor.getIndices(), {idxMap}, src,
+                               [&](OpBuilder &b, Location l, ValueRange args) {
+                                 // Negative indices wrap; anything out of range is clamped so
+                                 // generated code never reads outside the tensor.
+                                 Value i = arith::IndexCastOp::create(b, l, b.getIndexType(), args[0]);
+                                 Value zero = arith::ConstantIndexOp::create(b, l, 0);
+                                 Value d = arith::ConstantIndexOp::create(b, l, dim);
+                                 Value neg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, i, zero);
+                                 i = arith::SelectOp::create(b, l, neg, arith::AddIOp::create(b, l, i, d), i);
+                                 i = arith::MaxSIOp::create(b, l, i, zero);
+                                 i = arith::MinSIOp::create(b, l, i, arith::ConstantIndexOp::create(b, l, dim - 1));
+                                 SmallVector<Value> idx;
+                                 for (int64_t k = 0; k < axis; ++k)
+                                   idx.push_back(linalg::IndexOp::create(b, l, k));
+                                 idx.push_back(i);
+                                 for (int64_t k = axis + 1; k < tin.getRank(); ++k)
+                                   idx.push_back(linalg::IndexOp::create(b, l, k + q - 1));
+                                 return idx;
+                               }));
+    return success();
+  }
+};
+
+struct ExpandLowering : OpConversionPattern<ExpandOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ExpandOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, broadcastTo(rewriter, op.getLoc(), adaptor.getInput(),
+                                       cast<RankedTensorType>(op.getType())));
+    return success();
+  }
+};
+
+struct PadLowering : OpConversionPattern<PadOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(PadOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    if (op.getMode() != "constant")
+      return rewriter.notifyMatchFailure(op, "only constant mode is supported");
+    auto tin = cast<RankedTensorType>(adaptor.getData().getType());
+    auto pads = getConstantInts(op.getPads());
+    auto axes = getConstantInts(op.getAxes());
+    SmallVector<int64_t> low, high;
+    if (!pads || computePadAmounts(tin.getRank(), *pads, axes ? *axes : SmallVector<int64_t>{}, low, high))
+      return rewriter.notifyMatchFailure(op, "pads are not constant");
+    if (llvm::any_of(low, [](int64_t v) { return v < 0; }) || llvm::any_of(high, [](int64_t v) { return v < 0; }))
+      return rewriter.notifyMatchFailure(op, "negative pads are not supported");
+    Location loc = op.getLoc();
+    Type elem = tin.getElementType();
+    Value padValue = scalarConstant(rewriter, loc, elem, 0);
+    if (!isNone(adaptor.getConstantValue())) {
+      Value cv = adaptor.getConstantValue();
+      auto ct = cast<RankedTensorType>(cv.getType());
+      SmallVector<Value> zeros(ct.getRank(), arith::ConstantIndexOp::create(rewriter, loc, 0));
+      padValue = tensor::ExtractOp::create(rewriter, loc, cv, zeros);
+    }
+    rewriter.replaceOp(op, padWith(rewriter, loc, adaptor.getData(), low, high, padValue));
+    return success();
+  }
+};
+
+} // namespace
+
+void populateShapePatterns(RewritePatternSet &patterns) {
+  MLIRContext *ctx = patterns.getContext();
+  patterns.add<ReshapeLikeLowering<ReshapeOp>, ReshapeLikeLowering<FlattenOp>,
+               ReshapeLikeLowering<SqueezeOp>, ReshapeLikeLowering<UnsqueezeOp>,
+               ConstantLowering<ConstantOp>, ConstantLowering<ShapeOfOp>,
+               ConstantLowering<ConstantOfShapeOp>, NoValueLowering,
+               ForwardLowering<IdentityOp>, ForwardLowering<DropoutOp>, CastLowering,
+               TransposeLowering, ConcatLowering, SliceLowering, GatherLowering,
+               ExpandLowering, PadLowering>(ctx);
+}
+
+} // namespace onnxc::lowering

@@ -1,0 +1,43 @@
+/* onnxc runtime shim: error strings and element sizes (shared by all shims). */
+#include "onnxc/runtime.h"
+
+const char *onnxc_error_string(int code) {
+  switch (code) {
+  case ONNXC_OK:
+    return "success";
+  case ONNXC_ERR_NULL_INPUT:
+    return "an input pointer is NULL";
+  case ONNXC_ERR_NULL_OUTPUT:
+    return "an output pointer is NULL";
+  case ONNXC_ERR_NULL_WORKSPACE:
+    return "the workspace is NULL but the model needs one";
+  case ONNXC_ERR_MISALIGNED_WORKSPACE:
+    return "the workspace is not aligned to workspace_align";
+  default:
+    return "unknown onnxc error";
+  }
+}
+
+size_t onnxc_elem_size(int32_t elem_type) {
+  switch (elem_type) {
+  case ONNXC_UINT8:
+  case ONNXC_INT8:
+  case ONNXC_BOOL:
+    return 1;
+  case ONNXC_UINT16:
+  case ONNXC_INT16:
+  case ONNXC_FLOAT16:
+  case ONNXC_BFLOAT16:
+    return 2;
+  case ONNXC_FLOAT:
+  case ONNXC_INT32:
+  case ONNXC_UINT32:
+    return 4;
+  case ONNXC_INT64:
+  case ONNXC_UINT64:
+  case ONNXC_DOUBLE:
+    return 8;
+  default: /* ONNXC_STRING and unknown types have no fixed size. */
+    return 0;
+  }
+}

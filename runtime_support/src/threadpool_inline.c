@@ -1,0 +1,11 @@
+/* onnxc runtime shim, bare-metal variant: parallel loops run inline. */
+#include "onnxc/runtime.h"
+
+void onnxc_parallel_for(onnxc_task_fn fn, void *ctx, int64_t n) {
+  if (n > 0)
+    fn(ctx, 0, n);
+}
+
+void onnxc_set_num_threads(int n) { (void)n; }
+
+int onnxc_get_num_threads(void) { return 1; }
