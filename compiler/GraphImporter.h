@@ -35,6 +35,11 @@ public:
   /// became inputs, changed semantics). Defined in OpsetUpgrade.cpp.
   mlir::LogicalResult upgrade(NodeState &node);
 
+  mlir::LogicalResult checkAttributesAndOperands(mlir::RegisteredOperationName opName,
+                                                 llvm::ArrayRef<mlir::Value> operands,
+                                                 const mlir::NamedAttrList &attrs,
+                                                 int numResults, mlir::Location loc);
+
   mlir::Value constI64(llvm::ArrayRef<int64_t> values, mlir::Location loc);
   mlir::Value constF32Scalar(float value, mlir::Location loc);
   mlir::Value none(mlir::Location loc);

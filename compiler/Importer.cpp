@@ -8,12 +8,46 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
+#include "llvm/ADT/StringSet.h"
 
-#include <onnx/onnx-ml.pb.h>
+#include <onnx/onnx_pb.h>
 
 using namespace mlir;
 
 namespace onnxc {
+
+/// Verifies attribute kinds and operand types before type inference reads
+/// them: a probe op with unranked results runs the ODS verifier, whose only
+/// acceptable complaint is the (expected) result type mismatch.
+LogicalResult GraphImporter::checkAttributesAndOperands(RegisteredOperationName opName,
+                                                        ArrayRef<Value> operands,
+                                                        const NamedAttrList &attrs, int numResults,
+                                                        Location loc) {
+  OperationState state(loc, opName);
+  state.addOperands(operands);
+  state.addAttributes(attrs);
+  state.addTypes(SmallVector<Type>(numResults, UnrankedTensorType::get(b.getF32Type())));
+  Operation *probe = Operation::create(state);
+  SmallVector<Diagnostic> captured;
+  bool reachedInference = false;
+  LogicalResult result = success();
+  {
+    ScopedDiagnosticHandler handler(&ctx, [&](Diagnostic &d) {
+      if (d.str().find("inferred type(s)") != std::string::npos)
+        reachedInference = true;
+      else
+        captured.push_back(std::move(d));
+      return success();
+    });
+    result = opName.verifyInvariants(probe);
+  }
+  probe->destroy();
+  if (succeeded(result) || reachedInference)
+    return success();
+  for (Diagnostic &d : captured)
+    ctx.getDiagEngine().emit(std::move(d));
+  return failure();
+}
 
 FailureOr<SmallVector<Value>> GraphImporter::buildOp(StringRef opType, ArrayRef<Value> inputs,
                                                      ArrayRef<NamedAttribute> attrs, Location loc) {
@@ -38,7 +72,10 @@ FailureOr<SmallVector<Value>> GraphImporter::buildOp(StringRef opType, ArrayRef<
   for (NamedAttribute a : attrs)
     if (llvm::is_contained(opName->getAttributeNames(), a.getName()))
       kept.push_back(a);
+  opName->populateDefaultAttrs(kept);
   DictionaryAttr dict = kept.getDictionary(&ctx);
+  if (failed(checkAttributesAndOperands(*opName, operands, kept, info->getOnnxNumOutputs(), loc)))
+    return failure();
   SmallVector<Type> types;
   auto *infer = opName->getInterface<InferTypeOpInterface>();
   if (!infer || failed(infer->inferReturnTypes(&ctx, loc, operands, dict, OpaqueProperties(nullptr),

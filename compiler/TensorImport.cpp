@@ -6,7 +6,7 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/Support/MathExtras.h"
 
-#include <onnx/onnx-ml.pb.h>
+#include <onnx/onnx_pb.h>
 
 using namespace mlir;
 using llvm::createStringError;
@@ -23,7 +23,7 @@ static llvm::Error err(const llvm::Twine &msg) {
 
 /// Dense attribute from typed proto fields (float_data, int32_data, ...).
 template <typename Src>
-static Expected<ElementsAttr> fromField(RankedTensorType type, const Src &field,
+static llvm::Expected<ElementsAttr> fromField(RankedTensorType type, const Src &field,
                                         int64_t count, const char *fieldName) {
   if ((int64_t)field.size() != count)
     return err(llvm::Twine(fieldName) + " has " + llvm::Twine(field.size()) +
@@ -46,7 +46,7 @@ static Expected<ElementsAttr> fromField(RankedTensorType type, const Src &field,
   return cast<ElementsAttr>(DenseElementsAttr::get(type, values));
 }
 
-Expected<ElementsAttr> importTensor(MLIRContext &ctx, const ::onnx::TensorProto &t) {
+llvm::Expected<ElementsAttr> importTensor(MLIRContext &ctx, const ::onnx::TensorProto &t) {
   if (t.data_type() == ::onnx::TensorProto::STRING)
     return err("string tensors are not supported");
   Type elem = onnx::elementTypeFromOnnx(&ctx, t.data_type());
@@ -102,7 +102,7 @@ Expected<ElementsAttr> importTensor(MLIRContext &ctx, const ::onnx::TensorProto 
   }
 }
 
-Expected<Attribute> importAttribute(MLIRContext &ctx, const ::onnx::AttributeProto &a) {
+llvm::Expected<Attribute> importAttribute(MLIRContext &ctx, const ::onnx::AttributeProto &a) {
   Builder b(&ctx);
   switch (a.type()) {
   case ::onnx::AttributeProto::INT:

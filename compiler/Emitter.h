@@ -1,0 +1,54 @@
+// Emits the public artifacts: the C ABI entry points, the C header, machine code.
+#ifndef ONNXC_COMPILER_EMITTER_H
+#define ONNXC_COMPILER_EMITTER_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace onnxc {
+
+struct TensorSignature {
+  std::string name;
+  int32_t elemType; // ONNX TensorProto data type
+  std::vector<int64_t> dims;
+};
+
+/// What the header and NAME_info describe.
+struct ModelSignature {
+  std::string name;
+  std::vector<TensorSignature> inputs, outputs;
+  uint64_t workspaceSize = 0;
+  uint64_t workspaceAlign = 64;
+};
+
+/// Reads names, types and shapes of the imported function (tensor form).
+ModelSignature signatureOf(mlir::func::FuncOp func, const std::string &name);
+
+/// Adds NAME_run (argument checks, then a call to `implName`) and NAME_info.
+void addAbiEntryPoints(llvm::Module &module, const ModelSignature &sig,
+                       llvm::StringRef implName);
+
+/// The C header text for the model.
+std::string emitHeader(const ModelSignature &sig);
+
+/// Creates the target machine for `triple`/`cpu`/`features`, or sets `error`.
+std::unique_ptr<llvm::TargetMachine>
+createTargetMachine(const std::string &triple, const std::string &cpu,
+                    const std::string &features, int optLevel, std::string &error);
+
+/// Runs LLVM's optimization pipeline at `optLevel` (0-3) for `tm`.
+void optimizeModule(llvm::Module &module, llvm::TargetMachine &tm, int optLevel);
+
+/// Writes an object file or assembly for `module`; false on failure.
+bool emitMachineCode(llvm::Module &module, llvm::TargetMachine &tm, bool assembly,
+                     llvm::raw_pwrite_stream &os);
+
+} // namespace onnxc
+
+#endif // ONNXC_COMPILER_EMITTER_H

@@ -1,0 +1,220 @@
+// onnxc: compiles an ONNX model into an object file plus a C header (the command-line driver).
+#include "compiler/Diagnostics.h"
+#include "compiler/Emitter.h"
+#include "compiler/Importer.h"
+#include "compiler/Pipeline.h"
+#include "codegen/Passes.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/TargetParser/Host.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <onnx/onnx_pb.h>
+
+using namespace llvm;
+
+static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.onnx>"), cl::Required);
+static cl::opt<std::string> outputFile("o", cl::desc("Output file (OUT.o writes OUT.h too; - for stdout)"),
+                                       cl::value_desc("file"), cl::init(""));
+static cl::opt<std::string> nameOpt("name", cl::desc("Symbol prefix (a C identifier); default: output stem"));
+static cl::opt<std::string> targetOpt("target", cl::desc("x86_64|aarch64 (default: the host)"), cl::init(""));
+static cl::opt<std::string> mcpu("mcpu", cl::desc("LLVM CPU name (default: the host CPU for host targets)"),
+                                 cl::init(""));
+static cl::opt<std::string> mattr("mattr", cl::desc("LLVM target features"), cl::init(""));
+static cl::opt<char> optLevel("O", cl::desc("Optimization level 0-3 (default 3)"), cl::Prefix, cl::init('3'));
+static cl::list<std::string> inputShapes("input-shape", cl::desc("Fix an input's shape: NAME:1x3x224x224"));
+static cl::opt<std::string> emit("emit", cl::desc("onnx|linalg|llvm-dialect|llvm|asm|obj"), cl::init("obj"));
+static cl::opt<uint64_t> maxFileSize("max-file-size", cl::desc("Largest model file accepted, bytes"),
+                                     cl::init(uint64_t(2) << 30));
+static cl::opt<int64_t> maxNodes("max-nodes", cl::desc("Most nodes accepted in a graph"), cl::init(1 << 20));
+static cl::opt<int64_t> maxConstantBytes("max-constant-bytes", cl::desc("Most constant bytes accepted"),
+                                         cl::init(int64_t(2) << 30));
+
+static int fail(const Twine &msg) {
+  errs() << "onnxc: error: " << msg << "\n";
+  return 1;
+}
+
+/// A C identifier made from `s` (invalid characters become '_').
+static std::string sanitizeIdentifier(StringRef s) {
+  std::string out;
+  for (char c : s)
+    out += (isalnum((unsigned char)c) || c == '_') ? c : '_';
+  if (out.empty() || isdigit((unsigned char)out[0]))
+    out = "m_" + out;
+  return out;
+}
+
+struct TargetChoice {
+  std::string triple, cpu;
+};
+
+static std::optional<TargetChoice> chooseTarget() {
+  std::string host = sys::getDefaultTargetTriple();
+  Triple hostTriple(host);
+  std::string arch = targetOpt.empty() ? hostTriple.getArchName().str() : targetOpt.getValue();
+  TargetChoice t;
+  if (arch == "x86_64")
+    t.triple = "x86_64-unknown-linux-gnu";
+  else if (arch == "aarch64")
+    t.triple = "aarch64-unknown-linux-gnu";
+  else
+    return std::nullopt;
+  bool isHost = Triple(t.triple).getArch() == hostTriple.getArch();
+  t.cpu = !mcpu.empty() ? mcpu.getValue() : isHost ? sys::getHostCPUName().str() : "generic";
+  return t;
+}
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  mlir::registerMLIRContextCLOptions();
+  onnxc::registerOnnxcPasses();
+  cl::ParseCommandLineOptions(argc, argv, "onnxc: ahead-of-time compiler for ONNX models\n");
+
+  std::map<std::string, onnxc::Phase> phases = {
+      {"onnx", onnxc::Phase::Onnx},           {"linalg", onnxc::Phase::Linalg},
+      {"llvm-dialect", onnxc::Phase::LlvmDialect}, {"llvm", onnxc::Phase::Llvm},
+      {"asm", onnxc::Phase::Asm},             {"obj", onnxc::Phase::Obj}};
+  if (!phases.count(emit))
+    return fail("unknown --emit value '" + emit + "'");
+  onnxc::Phase phase = phases[emit];
+  if (optLevel < '0' || optLevel > '3')
+    return fail("optimization level must be -O0 to -O3");
+  int level = optLevel - '0';
+  auto target = chooseTarget();
+  if (!target)
+    return fail("unknown --target '" + targetOpt + "' (expected x86_64 or aarch64)");
+  std::string out = outputFile.empty() ? (phase == onnxc::Phase::Obj ? "model.o" : "-") : outputFile.getValue();
+  if (phase == onnxc::Phase::Obj && out == "-")
+    return fail("an object file needs a file name (-o OUT.o)");
+
+  onnxc::ImportOptions options;
+  for (const std::string &spec : inputShapes) {
+    size_t colon = spec.rfind(':');
+    if (colon == std::string::npos || colon == 0)
+      return fail("--input-shape expects NAME:DIMS, got '" + spec + "'");
+    std::vector<int64_t> dims;
+    SmallVector<StringRef> parts;
+    StringRef(spec).substr(colon + 1).split(parts, 'x');
+    for (StringRef p : parts) {
+      int64_t d;
+      if (p.getAsInteger(10, d) || d < 0)
+        return fail("bad dimension '" + p + "' in --input-shape '" + spec + "'");
+      dims.push_back(d);
+    }
+    options.inputShapes[spec.substr(0, colon)] = dims;
+  }
+  std::string name = !nameOpt.empty() ? nameOpt.getValue()
+                     : out == "-"     ? "model"
+                                      : sys::path::stem(out).str();
+  name = sanitizeIdentifier(name);
+  if (!nameOpt.empty() && name != nameOpt)
+    return fail("--name '" + nameOpt + "' is not a C identifier");
+  options.funcName = name + "_impl";
+  options.maxNodes = maxNodes;
+  options.maxConstantBytes = maxConstantBytes;
+
+  // Read and parse the model with bounded resources.
+  uint64_t size;
+  if (sys::fs::file_size(inputFile, size))
+    return fail("cannot read '" + inputFile + "'");
+  if (size > maxFileSize)
+    return fail("'" + inputFile + "' is larger than the limit of " + Twine(maxFileSize) +
+                " bytes (raise it with --max-file-size)");
+  auto buffer = MemoryBuffer::getFile(inputFile, /*IsText=*/false, /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return fail("cannot read '" + inputFile + "': " + buffer.getError().message());
+  ::onnx::ModelProto model;
+  {
+    google::protobuf::io::CodedInputStream stream(
+        reinterpret_cast<const uint8_t *>((*buffer)->getBufferStart()), (int)(*buffer)->getBufferSize());
+    stream.SetTotalBytesLimit(INT_MAX);
+    stream.SetRecursionLimit(64);
+    if ((*buffer)->getBufferSize() == 0 || !model.ParseFromCodedStream(&stream) ||
+        !stream.ConsumedEntireMessage())
+      return fail("'" + inputFile + "' is not a valid ONNX model (protobuf parsing failed)");
+  }
+  buffer->reset();
+
+  mlir::DialectRegistry registry;
+  onnxc::registerAllOnnxc(registry);
+  mlir::MLIRContext ctx(registry);
+  ctx.disableMultithreading();
+  onnxc::DiagnosticPrinter diagnostics(ctx, errs());
+  mlir::OwningOpRef<mlir::ModuleOp> module = onnxc::importModel(ctx, model, options);
+  if (!module)
+    return 1;
+
+  mlir::PassManager pm(&ctx);
+  if (failed(onnxc::addPasses(pm, std::min(phase, onnxc::Phase::LlvmDialect))))
+    return fail("internal error: bad pass pipeline");
+  std::optional<onnxc::ModelSignature> sig;
+  if (phase >= onnxc::Phase::LlvmDialect) {
+    // The signature comes from the tensor-level function, before bufferization.
+    mlir::PassManager onnxPm(&ctx);
+    if (failed(onnxc::addPasses(onnxPm, onnxc::Phase::Onnx)) || failed(onnxPm.run(*module)))
+      return 1;
+    auto func = *module->getOps<mlir::func::FuncOp>().begin();
+    sig = onnxc::signatureOf(func, name);
+    // Names live on in the signature; later phases need no argument attributes.
+    func.setAllArgAttrs(llvm::ArrayRef<mlir::DictionaryAttr>{});
+    func.setAllResultAttrs(llvm::ArrayRef<mlir::DictionaryAttr>{});
+  }
+  if (failed(pm.run(*module)))
+    return 1;
+
+  std::string error;
+  auto output = mlir::openOutputFile(out, &error);
+  if (!output)
+    return fail(error);
+  if (phase <= onnxc::Phase::LlvmDialect) {
+    module->print(output->os());
+    output->keep();
+    return 0;
+  }
+
+  InitializeAllTargetInfos();
+  InitializeAllTargets();
+  InitializeAllTargetMCs();
+  InitializeAllAsmPrinters();
+  auto tm = onnxc::createTargetMachine(target->triple, target->cpu, mattr, level, error);
+  if (!tm)
+    return fail("cannot create the target machine: " + error);
+  LLVMContext llvmCtx;
+  std::unique_ptr<Module> llvmModule = mlir::translateModuleToLLVMIR(*module, llvmCtx, name);
+  if (!llvmModule)
+    return fail("internal error: translation to LLVM IR failed");
+  llvmModule->setTargetTriple(Triple(target->triple));
+  llvmModule->setDataLayout(tm->createDataLayout());
+  if (auto ws = (*module)->getAttrOfType<mlir::IntegerAttr>(onnxc::codegen::kWorkspaceSizeAttr))
+    sig->workspaceSize = ws.getInt();
+  onnxc::addAbiEntryPoints(*llvmModule, *sig, options.funcName);
+  onnxc::optimizeModule(*llvmModule, *tm, level);
+
+  if (phase == onnxc::Phase::Llvm) {
+    llvmModule->print(output->os(), nullptr);
+  } else if (!onnxc::emitMachineCode(*llvmModule, *tm, phase == onnxc::Phase::Asm, output->os())) {
+    return fail("the target cannot emit this file type");
+  }
+  if (phase == onnxc::Phase::Obj) {
+    SmallString<256> header(out);
+    sys::path::replace_extension(header, ".h");
+    auto headerFile = mlir::openOutputFile(header, &error);
+    if (!headerFile)
+      return fail(error);
+    headerFile->os() << onnxc::emitHeader(*sig);
+    headerFile->keep();
+  }
+  output->keep();
+  return 0;
+}
