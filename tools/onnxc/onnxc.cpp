@@ -5,6 +5,7 @@
 #include "compiler/Pipeline.h"
 #include "codegen/Passes.h"
 
+#include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Target/LLVMIR/Export.h"
@@ -78,6 +79,7 @@ static std::optional<TargetChoice> chooseTarget() {
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   mlir::registerMLIRContextCLOptions();
+  mlir::registerAsmPrinterCLOptions();
   onnxc::registerOnnxcPasses();
   cl::ParseCommandLineOptions(argc, argv, "onnxc: ahead-of-time compiler for ONNX models\n");
 

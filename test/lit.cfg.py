@@ -1,0 +1,14 @@
+# lit configuration for onnxc's FileCheck tests (dialect, importer, lowering, codegen).
+import os
+import lit.formats
+
+config.name = "onnxc"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".mlir", ".test"]
+config.test_source_root = os.path.join(os.path.dirname(__file__), "lit")
+config.test_exec_root = os.path.join(config.onnxc_obj_root, "lit")
+config.excludes = ["make_model.py"]
+config.environment["PATH"] = os.pathsep.join(
+    [config.onnxc_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", os.environ["PATH"])])
+config.substitutions.append(("%python", "/usr/bin/python3"))
+config.substitutions.append(("%make_model", "/usr/bin/python3 " + os.path.join(config.test_source_root, "importer", "make_model.py")))

@@ -1,0 +1,80 @@
+# Writes small ONNX models (valid and deliberately broken) for the importer lit tests.
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+
+def conv_relu():
+    rng = np.random.default_rng(0)
+    w = numpy_helper.from_array(rng.standard_normal((4, 3, 3, 3)).astype(np.float32), "w")
+    b = numpy_helper.from_array(np.zeros(4, np.float32), "b")
+    nodes = [
+        helper.make_node("Conv", ["x", "w", "b"], ["c"], name="conv1", pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c"], ["y"], name="relu1"),
+    ]
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 8, 8])], [w, b])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+
+
+def single(op, inputs, outputs, shape=(2, 3), opset=13, **attrs):
+    nodes = [helper.make_node(op, inputs, outputs, name="n0", **attrs)]
+    ins = [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(shape))]
+    outs = [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outputs]
+    g = helper.make_graph(nodes, "g", ins, outs)
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
+
+
+def dynamic_input():
+    g = helper.make_graph([helper.make_node("Relu", ["x"], ["y"], name="r")], "g",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 3])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+
+
+def softmax_v11():
+    return single("Softmax", ["x"], ["y"], shape=(2, 3, 4), opset=11, axis=1)
+
+
+def reduce_v11():
+    return single("ReduceMean", ["x"], ["y"], shape=(2, 3, 4), opset=11, axes=[1], keepdims=0)
+
+
+def shape_arith():
+    # Shape -> Gather -> Concat -> Reshape, as PyTorch exports x.view(x.size(0), -1).
+    nodes = [
+        helper.make_node("Shape", ["x"], ["s"], name="shape"),
+        helper.make_node("Constant", [], ["i"], name="c0", value=numpy_helper.from_array(np.array(0, np.int64))),
+        helper.make_node("Gather", ["s", "i"], ["d"], name="gather", axis=0),
+        helper.make_node("Unsqueeze", ["d"], ["du"], name="unsq", axes=[0]),
+        helper.make_node("Constant", [], ["m"], name="c1", value=numpy_helper.from_array(np.array([-1], np.int64))),
+        helper.make_node("Concat", ["du", "m"], ["shape2"], name="concat", axis=0),
+        helper.make_node("Reshape", ["x", "shape2"], ["y"], name="reshape"),
+    ]
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 4])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 11)])
+
+
+MODELS = {
+    "shape_arith": shape_arith,
+    "conv_relu": conv_relu,
+    "unsupported_op": lambda: single("FancyOp", ["x"], ["y"]),
+    "undefined_input": lambda: single("Add", ["x", "nowhere"], ["y"]),
+    "bad_perm": lambda: single("Transpose", ["x"], ["y"], perm=[0, 0]),
+    "dynamic_input": dynamic_input,
+    "softmax_v11": softmax_v11,
+    "reduce_v11": reduce_v11,
+}
+
+if __name__ == "__main__":
+    name, path = sys.argv[1], sys.argv[2]
+    if name == "garbage":
+        with open(path, "wb") as f:
+            f.write(bytes(range(256)) * 4)
+    elif name == "empty":
+        open(path, "wb").close()
+    else:
+        onnx.save(MODELS[name](), path)
