@@ -12,31 +12,8 @@ using Types = SmallVectorImpl<Type>;
 using Loc = std::optional<Location>;
 
 namespace {
-/// Fetches static operand types or reports which operand is not usable.
-struct Operands {
-  Loc loc;
-  LogicalResult get(Value v, StringRef name, RankedTensorType &t) const {
-    t = getStaticType(v);
-    if (!t)
-      return emitOptionalError(loc, "input '", name,
-                               "' must be a tensor with a static shape");
-    return success();
-  }
-};
-
 RankedTensorType tensorOf(ArrayRef<int64_t> shape, Type elem) {
   return RankedTensorType::get(shape, elem);
-}
-
-/// Reads a constant int64 input that the result shape depends on.
-LogicalResult constInts(Loc loc, Value v, StringRef name,
-                        SmallVector<int64_t> &out) {
-  auto ints = getConstantInts(v);
-  if (!ints)
-    return emitOptionalError(loc, "input '", name,
-                             "' must be a compile-time constant integer tensor");
-  out = std::move(*ints);
-  return success();
 }
 
 /// Normalizes every axis in `axes` for `rank`, rejecting out-of-range and repeated ones.
@@ -58,9 +35,8 @@ LogicalResult normalizeAxes(Loc loc, SmallVectorImpl<int64_t> &axes,
 
 LogicalResult inferBroadcast(Loc loc, Value a, Value b, bool sameElem,
                              Types &types) {
-  Operands ops{loc};
   RankedTensorType ta, tb;
-  if (failed(ops.get(a, "A", ta)) || failed(ops.get(b, "B", tb)))
+  if (failed(requireStaticType(loc, a, "A", ta)) || failed(requireStaticType(loc, b, "B", tb)))
     return failure();
   if (sameElem && ta.getElementType() != tb.getElementType())
     return emitOptionalError(loc, "element types differ: ", ta.getElementType(),
@@ -89,7 +65,7 @@ BINARY_INFER(PowOp, false)
 LogicalResult ClipOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
                                        Types &types) {
   RankedTensorType t;
-  if (failed(Operands{loc}.get(a.getInput(), "input", t)))
+  if (failed(requireStaticType(loc, a.getInput(), "input", t)))
     return failure();
   for (Value bound : {a.getMin(), a.getMax()}) {
     if (isNone(bound))
@@ -104,9 +80,8 @@ LogicalResult ClipOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
 
 LogicalResult MatMulOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
                                          Types &types) {
-  Operands ops{loc};
   RankedTensorType ta, tb;
-  if (failed(ops.get(a.getA(), "A", ta)) || failed(ops.get(a.getB(), "B", tb)))
+  if (failed(requireStaticType(loc, a.getA(), "A", ta)) || failed(requireStaticType(loc, a.getB(), "B", tb)))
     return failure();
   if (ta.getRank() == 0 || tb.getRank() == 0)
     return emitOptionalError(loc, "MatMul operands must have rank >= 1");
@@ -135,9 +110,8 @@ LogicalResult MatMulOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
 
 LogicalResult GemmOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
                                        Types &types) {
-  Operands ops{loc};
   RankedTensorType ta, tb;
-  if (failed(ops.get(a.getA(), "A", ta)) || failed(ops.get(a.getB(), "B", tb)))
+  if (failed(requireStaticType(loc, a.getA(), "A", ta)) || failed(requireStaticType(loc, a.getB(), "B", tb)))
     return failure();
   if (ta.getRank() != 2 || tb.getRank() != 2)
     return emitOptionalError(loc, "A and B must be 2-D");
@@ -160,9 +134,8 @@ LogicalResult GemmOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
 
 LogicalResult ConvOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
                                        Types &types) {
-  Operands ops{loc};
   RankedTensorType tx, tw;
-  if (failed(ops.get(a.getX(), "X", tx)) || failed(ops.get(a.getW(), "W", tw)))
+  if (failed(requireStaticType(loc, a.getX(), "X", tx)) || failed(requireStaticType(loc, a.getW(), "W", tw)))
     return failure();
   int64_t rank = tx.getRank();
   if (rank < 3 || tw.getRank() != rank)
@@ -196,7 +169,7 @@ LogicalResult ConvOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
 LogicalResult BatchNormalizationOp::inferReturnTypes(MLIRContext *, Loc loc,
                                                      Adaptor a, Types &types) {
   RankedTensorType tx;
-  if (failed(Operands{loc}.get(a.getX(), "X", tx)))
+  if (failed(requireStaticType(loc, a.getX(), "X", tx)))
     return failure();
   if (a.getTrainingMode() != 0)
     return emitOptionalError(loc, "training_mode=1 is not supported (onnxc compiles inference)");
@@ -215,7 +188,7 @@ LogicalResult BatchNormalizationOp::inferReturnTypes(MLIRContext *, Loc loc,
 template <typename PoolAdaptor>
 static LogicalResult inferPool(Loc loc, PoolAdaptor a, Types &types) {
   RankedTensorType tx;
-  if (failed(Operands{loc}.get(a.getX(), "X", tx)))
+  if (failed(requireStaticType(loc, a.getX(), "X", tx)))
     return failure();
   if (tx.getRank() < 3)
     return emitOptionalError(loc, "X must have rank >= 3");
@@ -239,7 +212,7 @@ LogicalResult AveragePoolOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
 
 static LogicalResult inferGlobalPool(Loc loc, Value x, Types &types) {
   RankedTensorType tx;
-  if (failed(Operands{loc}.get(x, "X", tx)))
+  if (failed(requireStaticType(loc, x, "X", tx)))
     return failure();
   if (tx.getRank() < 3)
     return emitOptionalError(loc, "X must have rank >= 3");
@@ -259,10 +232,10 @@ LogicalResult GlobalMaxPoolOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor 
 template <typename ReduceAdaptor>
 static LogicalResult inferReduce(Loc loc, ReduceAdaptor a, Types &types) {
   RankedTensorType t;
-  if (failed(Operands{loc}.get(a.getData(), "data", t)))
+  if (failed(requireStaticType(loc, a.getData(), "data", t)))
     return failure();
   SmallVector<int64_t> axes;
-  if (!isNone(a.getAxes()) && failed(constInts(loc, a.getAxes(), "axes", axes)))
+  if (!isNone(a.getAxes()) && failed(requireConstantInts(loc, a.getAxes(), "axes", axes)))
     return failure();
   if (failed(normalizeAxes(loc, axes, t.getRank())))
     return failure();

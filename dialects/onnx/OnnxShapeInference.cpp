@@ -11,25 +11,6 @@ using namespace onnxc::onnx;
 using Types = SmallVectorImpl<Type>;
 using Loc = std::optional<Location>;
 
-static LogicalResult staticInput(Loc loc, Value v, StringRef name,
-                              RankedTensorType &t) {
-  t = getStaticType(v);
-  if (!t)
-    return emitOptionalError(loc, "input '", name,
-                             "' must be a tensor with a static shape");
-  return success();
-}
-
-static LogicalResult constInts(Loc loc, Value v, StringRef name,
-                               SmallVector<int64_t> &out) {
-  auto ints = getConstantInts(v);
-  if (!ints)
-    return emitOptionalError(loc, "input '", name,
-                             "' must be a compile-time constant integer tensor");
-  out = std::move(*ints);
-  return success();
-}
-
 static LogicalResult pushTensor(Loc loc, ArrayRef<int64_t> shape, Type elem,
                                 Types &types) {
   for (int64_t d : shape)
@@ -53,7 +34,7 @@ LogicalResult ConstantOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
 LogicalResult CastOp::inferReturnTypes(MLIRContext *ctx, Loc loc, Adaptor a,
                                        Types &types) {
   RankedTensorType t;
-  if (failed(staticInput(loc, a.getInput(), "input", t)))
+  if (failed(requireStaticType(loc, a.getInput(), "input", t)))
     return failure();
   Type elem = elementTypeFromOnnx(ctx, (int64_t)a.getTo());
   if (!elem)
@@ -65,7 +46,7 @@ LogicalResult CastOp::inferReturnTypes(MLIRContext *ctx, Loc loc, Adaptor a,
 LogicalResult DropoutOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
                                           Types &types) {
   RankedTensorType t;
-  if (failed(staticInput(loc, a.getData(), "data", t)))
+  if (failed(requireStaticType(loc, a.getData(), "data", t)))
     return failure();
   if (auto mode = getConstantInts(a.getTrainingMode()); mode && !mode->empty() && (*mode)[0])
     return emitOptionalError(loc, "training_mode=true is not supported");
@@ -76,7 +57,7 @@ LogicalResult DropoutOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
 LogicalResult ShapeOfOp::inferReturnTypes(MLIRContext *ctx, Loc loc, Adaptor a,
                                           Types &types) {
   RankedTensorType t;
-  if (failed(staticInput(loc, a.getData(), "data", t)))
+  if (failed(requireStaticType(loc, a.getData(), "data", t)))
     return failure();
   int64_t r = t.getRank();
   auto clampAxis = [&](int64_t x) { return std::clamp<int64_t>(x < 0 ? x + r : x, 0, r); };
@@ -90,7 +71,7 @@ LogicalResult ShapeOfOp::inferReturnTypes(MLIRContext *ctx, Loc loc, Adaptor a,
 LogicalResult FlattenOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
                                           Types &types) {
   RankedTensorType t;
-  if (failed(staticInput(loc, a.getInput(), "input", t)))
+  if (failed(requireStaticType(loc, a.getInput(), "input", t)))
     return failure();
   int64_t r = t.getRank(), axis = (int64_t)a.getAxis();
   if (axis < -r || axis > r)
@@ -106,8 +87,8 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
                                           Types &types) {
   RankedTensorType t;
   SmallVector<int64_t> shape;
-  if (failed(staticInput(loc, a.getData(), "data", t)) ||
-      failed(constInts(loc, a.getShape(), "shape", shape)))
+  if (failed(requireStaticType(loc, a.getData(), "data", t)) ||
+      failed(requireConstantInts(loc, a.getShape(), "shape", shape)))
     return failure();
   int64_t known = 1, inferAt = -1;
   for (size_t i = 0; i < shape.size(); ++i) {
@@ -144,7 +125,7 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
 LogicalResult TransposeOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
                                             Types &types) {
   RankedTensorType t;
-  if (failed(staticInput(loc, a.getData(), "data", t)))
+  if (failed(requireStaticType(loc, a.getData(), "data", t)))
     return failure();
   SmallVector<int64_t> perm, shape;
   if (auto err = computeTransposePerm(t.getRank(), a.getPerm(), perm))
@@ -159,7 +140,7 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
   if (a.getInputs().empty())
     return emitOptionalError(loc, "Concat needs at least one input");
   RankedTensorType first;
-  if (failed(staticInput(loc, a.getInputs()[0], "inputs", first)))
+  if (failed(requireStaticType(loc, a.getInputs()[0], "inputs", first)))
     return failure();
   auto axis = normalizeAxis((int64_t)a.getAxis(), first.getRank());
   if (!axis)
@@ -168,7 +149,7 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
   shape[*axis] = 0;
   for (Value v : a.getInputs()) {
     RankedTensorType t;
-    if (failed(staticInput(loc, v, "inputs", t)))
+    if (failed(requireStaticType(loc, v, "inputs", t)))
       return failure();
     if (t.getRank() != first.getRank() || t.getElementType() != first.getElementType())
       return emitOptionalError(loc, "inputs differ in rank or element type");
@@ -183,10 +164,10 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
 LogicalResult SqueezeOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
                                           Types &types) {
   RankedTensorType t;
-  if (failed(staticInput(loc, a.getData(), "data", t)))
+  if (failed(requireStaticType(loc, a.getData(), "data", t)))
     return failure();
   SmallVector<int64_t> axes;
-  if (!isNone(a.getAxes()) && failed(constInts(loc, a.getAxes(), "axes", axes)))
+  if (!isNone(a.getAxes()) && failed(requireConstantInts(loc, a.getAxes(), "axes", axes)))
     return failure();
   SmallVector<bool> drop(t.getRank(), false);
   for (int64_t ax : axes) {
@@ -209,8 +190,8 @@ LogicalResult UnsqueezeOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
                                             Types &types) {
   RankedTensorType t;
   SmallVector<int64_t> axes;
-  if (failed(staticInput(loc, a.getData(), "data", t)) ||
-      failed(constInts(loc, a.getAxes(), "axes", axes)))
+  if (failed(requireStaticType(loc, a.getData(), "data", t)) ||
+      failed(requireConstantInts(loc, a.getAxes(), "axes", axes)))
     return failure();
   int64_t outRank = t.getRank() + axes.size();
   SmallVector<bool> inserted(outRank, false);
@@ -231,11 +212,11 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
                                         Types &types) {
   RankedTensorType t;
   SmallVector<int64_t> starts, ends, axes, steps;
-  if (failed(staticInput(loc, a.getData(), "data", t)) ||
-      failed(constInts(loc, a.getStarts(), "starts", starts)) ||
-      failed(constInts(loc, a.getEnds(), "ends", ends)) ||
-      (!isNone(a.getAxes()) && failed(constInts(loc, a.getAxes(), "axes", axes))) ||
-      (!isNone(a.getSteps()) && failed(constInts(loc, a.getSteps(), "steps", steps))))
+  if (failed(requireStaticType(loc, a.getData(), "data", t)) ||
+      failed(requireConstantInts(loc, a.getStarts(), "starts", starts)) ||
+      failed(requireConstantInts(loc, a.getEnds(), "ends", ends)) ||
+      (!isNone(a.getAxes()) && failed(requireConstantInts(loc, a.getAxes(), "axes", axes))) ||
+      (!isNone(a.getSteps()) && failed(requireConstantInts(loc, a.getSteps(), "steps", steps))))
     return failure();
   SliceGeometry g;
   if (auto err = computeSliceGeometry(t.getShape(), starts, ends, axes, steps, g))
@@ -246,8 +227,8 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
 LogicalResult GatherOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
                                          Types &types) {
   RankedTensorType t, ti;
-  if (failed(staticInput(loc, a.getData(), "data", t)) ||
-      failed(staticInput(loc, a.getIndices(), "indices", ti)))
+  if (failed(requireStaticType(loc, a.getData(), "data", t)) ||
+      failed(requireStaticType(loc, a.getIndices(), "indices", ti)))
     return failure();
   if (!isa<IntegerType>(ti.getElementType()))
     return emitOptionalError(loc, "indices must be integers");
@@ -269,8 +250,8 @@ LogicalResult ExpandOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
                                          Types &types) {
   RankedTensorType t;
   SmallVector<int64_t> shape;
-  if (failed(staticInput(loc, a.getInput(), "input", t)) ||
-      failed(constInts(loc, a.getShape(), "shape", shape)))
+  if (failed(requireStaticType(loc, a.getInput(), "input", t)) ||
+      failed(requireConstantInts(loc, a.getShape(), "shape", shape)))
     return failure();
   auto out = broadcastShapes(t.getShape(), shape);
   if (!out)
@@ -282,9 +263,9 @@ LogicalResult PadOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
                                       Types &types) {
   RankedTensorType t;
   SmallVector<int64_t> pads, axes, begin, end;
-  if (failed(staticInput(loc, a.getData(), "data", t)) ||
-      failed(constInts(loc, a.getPads(), "pads", pads)) ||
-      (!isNone(a.getAxes()) && failed(constInts(loc, a.getAxes(), "axes", axes))))
+  if (failed(requireStaticType(loc, a.getData(), "data", t)) ||
+      failed(requireConstantInts(loc, a.getPads(), "pads", pads)) ||
+      (!isNone(a.getAxes()) && failed(requireConstantInts(loc, a.getAxes(), "axes", axes))))
     return failure();
   StringRef mode = a.getMode();
   if (mode != "constant" && mode != "reflect" && mode != "edge" && mode != "wrap")
@@ -300,7 +281,7 @@ LogicalResult PadOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
 LogicalResult ConstantOfShapeOp::inferReturnTypes(MLIRContext *ctx, Loc loc,
                                                   Adaptor a, Types &types) {
   SmallVector<int64_t> shape;
-  if (failed(constInts(loc, a.getInput(), "input", shape)))
+  if (failed(requireConstantInts(loc, a.getInput(), "input", shape)))
     return failure();
   Type elem = Float32Type::get(ctx);
   if (auto v = a.getValueAttr()) {

@@ -309,3 +309,27 @@ std::optional<std::vector<float>> getConstantF32Data(Value v) {
 }
 
 } // namespace onnxc::onnx
+
+#include "mlir/IR/Diagnostics.h"
+
+namespace onnxc::onnx {
+
+LogicalResult requireStaticType(std::optional<Location> loc, Value v, StringRef name,
+                                RankedTensorType &t) {
+  t = getStaticType(v);
+  if (!t)
+    return emitOptionalError(loc, "input '", name, "' must be a tensor with a static shape");
+  return success();
+}
+
+LogicalResult requireConstantInts(std::optional<Location> loc, Value v, StringRef name,
+                                  SmallVector<int64_t> &out) {
+  auto ints = getConstantInts(v);
+  if (!ints)
+    return emitOptionalError(loc, "input '", name,
+                             "' must be a compile-time constant integer tensor");
+  out = std::move(*ints);
+  return success();
+}
+
+} // namespace onnxc::onnx

@@ -82,3 +82,13 @@ namespace onnxc::onnx {
 /// The data of a constant f32 tensor (dense or dense_resource), or nullopt.
 std::optional<std::vector<float>> getConstantF32Data(mlir::Value v);
 } // namespace onnxc::onnx
+
+#include "mlir/IR/Location.h"
+namespace onnxc::onnx {
+/// Gets the static tensor type of input `name`, or reports that it has none.
+mlir::LogicalResult requireStaticType(std::optional<mlir::Location> loc, mlir::Value v,
+                                      llvm::StringRef name, mlir::RankedTensorType &t);
+/// Gets the values of constant integer input `name`, or reports that it is not constant.
+mlir::LogicalResult requireConstantInts(std::optional<mlir::Location> loc, mlir::Value v,
+                                        llvm::StringRef name, llvm::SmallVector<int64_t> &out);
+} // namespace onnxc::onnx
