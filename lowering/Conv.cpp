@@ -76,27 +76,29 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
                 .getResult(0);
     }
 
-    // Loops: n, g, mg, out..., cg (reduction).
+    // Loops: n, g, cg (reduction), mg, out... -- the output's contiguous
+    // spatial axis is innermost, so the loop vectorizes.
     MLIRContext *ctx = rewriter.getContext();
     int64_t numDims = 4 + k;
     auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
-    SmallVector<AffineExpr> xExprs{d(0), d(1), d(numDims - 1)}, yExprs{d(0), d(1), d(2)};
+    SmallVector<AffineExpr> xExprs{d(0), d(1), d(2)}, yExprs{d(0), d(1), d(3)};
     for (int64_t i = 0; i < k; ++i) {
-      xExprs.push_back(d(3 + i));
-      yExprs.push_back(d(3 + i));
+      xExprs.push_back(d(4 + i));
+      yExprs.push_back(d(4 + i));
     }
-    SmallVector<AffineMap> maps{AffineMap::get(numDims, 0, {d(1), d(2), d(numDims - 1)}, ctx),
+    SmallVector<AffineMap> maps{AffineMap::get(numDims, 0, {d(1), d(3), d(2)}, ctx),
                                 AffineMap::get(numDims, 0, xExprs, ctx),
                                 AffineMap::get(numDims, 0, yExprs, ctx)};
     SmallVector<utils::IteratorType> iters(numDims, utils::IteratorType::parallel);
-    iters.back() = utils::IteratorType::reduction;
+    iters[2] = utils::IteratorType::reduction;
     for (auto [tap, slice] : llvm::zip(taps, slices)) {
       Value wTap = reshapeTo(rewriter, loc, tap, tapType);
       acc = linalg::GenericOp::create(
                 rewriter, loc, TypeRange{accType}, ValueRange{wTap, slice}, acc, maps, iters,
                 [](OpBuilder &b, Location l, ValueRange a) {
-                  Value p = arith::MulFOp::create(b, l, a[0], a[1]);
-                  linalg::YieldOp::create(b, l, arith::AddFOp::create(b, l, a[2], p).getResult());
+                  auto fm = arith::FastMathFlags::contract;
+                  Value p = arith::MulFOp::create(b, l, a[0], a[1], fm);
+                  linalg::YieldOp::create(b, l, arith::AddFOp::create(b, l, a[2], p, fm).getResult());
                 })
                 .getResult(0);
     }

@@ -9,7 +9,8 @@ using namespace onnxc::onnx;
 namespace onnxc::lowering {
 namespace {
 
-/// acc[outMap] += a[aMap] * b[bMap] over `numDims` loops; `reduced` marks k dims.
+/// acc[outMap] += a[aMap] * b[bMap]; `reduced` marks the k loop. Callers put k
+/// before the innermost (output-contiguous) loop so that loop vectorizes.
 Value contract(OpBuilder &b, Location loc, Value lhs, Value rhs, Value acc,
                ArrayRef<AffineMap> maps, ArrayRef<bool> reduced) {
   SmallVector<utils::IteratorType> iters;
@@ -19,8 +20,9 @@ Value contract(OpBuilder &b, Location loc, Value lhs, Value rhs, Value acc,
   return linalg::GenericOp::create(
              b, loc, TypeRange{acc.getType()}, ValueRange{lhs, rhs}, acc, maps, iters,
              [&](OpBuilder &nb, Location nl, ValueRange a) {
+               auto fm = arith::FastMathFlags::contract;
                Value r = isFloat ? (Value)arith::AddFOp::create(
-                                       nb, nl, a[2], arith::MulFOp::create(nb, nl, a[0], a[1]))
+                                       nb, nl, a[2], arith::MulFOp::create(nb, nl, a[0], a[1], fm), fm)
                                  : arith::AddIOp::create(
                                        nb, nl, a[2], arith::MulIOp::create(nb, nl, a[0], a[1]));
                linalg::YieldOp::create(nb, nl, r);
@@ -57,9 +59,11 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
     int64_t m = ta.getDimSize(ta.getRank() - 2), n = tb.getDimSize(tb.getRank() - 1);
     outShape.append({m, n});
     auto outType = RankedTensorType::get(outShape, resultType.getElementType());
-    // Loops: batch..., m, n, k.
+    // Loops: batch..., m, k, n.
     MLIRContext *ctx = rewriter.getContext();
     int64_t numDims = batchRank + 3;
+    AffineExpr dm = getAffineDimExpr(batchRank, ctx), dk = getAffineDimExpr(batchRank + 1, ctx),
+               dn = getAffineDimExpr(batchRank + 2, ctx);
     auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
     auto operandMap = [&](RankedTensorType t, AffineExpr row, AffineExpr col) {
       SmallVector<AffineExpr> exprs;
@@ -72,13 +76,13 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
       return AffineMap::get(numDims, 0, exprs, ctx);
     };
     SmallVector<AffineExpr> outExprs;
-    for (int64_t i = 0; i < batchRank + 2; ++i)
+    for (int64_t i = 0; i < batchRank; ++i)
       outExprs.push_back(d(i));
-    SmallVector<AffineMap> maps{operandMap(ta, d(batchRank), d(batchRank + 2)),
-                                operandMap(tb, d(batchRank + 2), d(batchRank + 1)),
+    outExprs.append({dm, dn});
+    SmallVector<AffineMap> maps{operandMap(ta, dm, dk), operandMap(tb, dk, dn),
                                 AffineMap::get(numDims, 0, outExprs, ctx)};
     SmallVector<bool> reduced(numDims, false);
-    reduced.back() = true;
+    reduced[batchRank + 1] = true;
     Value r = contract(rewriter, loc, lhs, rhs, zeros(rewriter, loc, outType), maps, reduced);
     rewriter.replaceOp(op, reshapeTo(rewriter, loc, r, resultType));
     return success();
@@ -105,14 +109,14 @@ struct GemmLowering : OpConversionPattern<GemmOp> {
     };
     Value init = hasC && alpha == 1.0 ? scaledC() : zeros(rewriter, loc, type);
     MLIRContext *ctx = rewriter.getContext();
-    AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
-               k = getAffineDimExpr(2, ctx);
+    AffineExpr m = getAffineDimExpr(0, ctx), k = getAffineDimExpr(1, ctx),
+               n = getAffineDimExpr(2, ctx);
     SmallVector<AffineMap> maps{
         AffineMap::get(3, 0, op.getTransA() ? ArrayRef<AffineExpr>{k, m} : ArrayRef<AffineExpr>{m, k}, ctx),
         AffineMap::get(3, 0, op.getTransB() ? ArrayRef<AffineExpr>{n, k} : ArrayRef<AffineExpr>{k, n}, ctx),
         AffineMap::get(3, 0, {m, n}, ctx)};
     Value r = contract(rewriter, loc, adaptor.getA(), adaptor.getB(), init, maps,
-                       {false, false, true});
+                       {false, true, false});
     if (alpha != 1.0) {
       SmallVector<Value> ins{r};
       if (hasC)
