@@ -37,4 +37,32 @@ def PlanWorkspace : Pass<"onnxc-plan-workspace", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::memref::MemRefDialect", "mlir::arith::ArithDialect"];
 }
 
+def VectorizeReductions : Pass<"onnxc-vectorize-reductions", "mlir::func::FuncOp"> {
+  let summary = "Register-tiles and vectorizes linalg reductions on buffers";
+  let description = [{
+    Every static linalg.generic with a reduction (MatMul, Gemm, Conv,
+    pooling) becomes loops over `rows x lanes` output tiles whose
+    accumulators stay in vector registers through the reduction loops. Lanes
+    follow the output's contiguous axis at the target's vector width. The
+    outermost tile loop is marked `onnxc.parallel`.
+  }];
+  let options = [
+    Option<"vectorBits", "vector-bits", "int64_t", "512", "bits per vector register">,
+  ];
+  let dependentDialects = ["mlir::affine::AffineDialect", "mlir::scf::SCFDialect",
+                           "mlir::vector::VectorDialect", "mlir::memref::MemRefDialect"];
+}
+
+def OutlineParallelLoops : Pass<"onnxc-outline-parallel", "mlir::ModuleOp"> {
+  let summary = "Runs loops marked onnxc.parallel through onnxc_parallel_for";
+  let description = [{
+    The body of each `scf.for` marked `onnxc.parallel` moves into a private
+    function `void(void *ctx, int64_t begin, int64_t end)`; the loop becomes
+    a call to the runtime's `onnxc_parallel_for` with a stack context that
+    holds the captured values (memref descriptors and scalars).
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect", "mlir::scf::SCFDialect",
+                           "mlir::func::FuncDialect", "mlir::arith::ArithDialect"];
+}
+
 #endif // ONNXC_CODEGEN_PASSES_TD

@@ -5,6 +5,7 @@
 
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/TargetParser/Triple.h"
@@ -180,6 +181,17 @@ std::unique_ptr<llvm::TargetMachine> createTargetMachine(const std::string &trip
                                : llvm::CodeGenOptLevel::Aggressive;
   return std::unique_ptr<llvm::TargetMachine>(target->createTargetMachine(
       triple, cpu, features, options, llvm::Reloc::PIC_, std::nullopt, level));
+}
+
+int64_t vectorRegisterBits(const llvm::TargetMachine &tm) {
+  const llvm::MCSubtargetInfo *sti = tm.getMCSubtargetInfo();
+  if (tm.getTargetTriple().isX86()) {
+    if (sti->checkFeatures("+avx512f"))
+      return 512;
+    if (sti->checkFeatures("+avx"))
+      return 256;
+  }
+  return 128; // SSE, NEON
 }
 
 void optimizeModule(llvm::Module &module, llvm::TargetMachine &tm, int optLevel) {

@@ -42,6 +42,9 @@ std::unique_ptr<llvm::TargetMachine>
 createTargetMachine(const std::string &triple, const std::string &cpu,
                     const std::string &features, int optLevel, std::string &error);
 
+/// Bits per vector register the code generator should target on `tm`.
+int64_t vectorRegisterBits(const llvm::TargetMachine &tm);
+
 /// Runs LLVM's optimization pipeline at `optLevel` (0-3) for `tm`.
 void optimizeModule(llvm::Module &module, llvm::TargetMachine &tm, int optLevel);
 

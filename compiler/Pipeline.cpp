@@ -32,26 +32,31 @@ void registerOnnxcPasses() {
 
 /// Pass pipeline text of each phase (appended in order).
 static const char *const kOnnxPipeline =
-    "canonicalize,func.func(onnxc-fold-batchnorm),canonicalize,cse";
+    "canonicalize,func.func(onnxc-fold-batchnorm,onnxc-pack-weights),canonicalize,cse";
 static const char *const kLinalgPipeline =
     "onnxc-lower-to-linalg,canonicalize,func.func(linalg-fuse-elementwise-ops),canonicalize,cse";
-static const char *const kLlvmDialectPipeline =
-    "one-shot-bufferize{bufferize-function-boundaries "
-    "function-boundary-type-conversion=identity-layout-map},"
-    "buffer-results-to-out-params{hoist-static-allocs modify-public-functions},"
-    "func.func(onnxc-lower-copies),canonicalize,onnxc-plan-workspace,"
-    "func.func(convert-linalg-to-loops,onnxc-approximate-math),"
-    "lower-affine,convert-scf-to-cf,canonicalize,cse,"
-    "expand-strided-metadata,lower-affine,finalize-memref-to-llvm,convert-math-to-llvm,"
-    "convert-arith-to-llvm,convert-func-to-llvm{use-bare-ptr-memref-call-conv},"
-    "convert-cf-to-llvm,reconcile-unrealized-casts";
+static std::string llvmDialectPipeline(const PipelineOptions &options) {
+  return "one-shot-bufferize{bufferize-function-boundaries "
+         "function-boundary-type-conversion=identity-layout-map},"
+         "buffer-results-to-out-params{hoist-static-allocs modify-public-functions},"
+         "func.func(onnxc-lower-copies),canonicalize,onnxc-plan-workspace,"
+         "func.func(onnxc-vectorize-reductions{vector-bits=" +
+         std::to_string(options.vectorBits) +
+         "},convert-linalg-to-loops,onnxc-approximate-math),"
+         "onnxc-outline-parallel,canonicalize,cse,"
+         "func.func(convert-vector-to-scf),lower-affine,convert-scf-to-cf,canonicalize,cse,"
+         "expand-strided-metadata,lower-affine,convert-vector-to-llvm,finalize-memref-to-llvm,"
+         "convert-math-to-llvm,convert-arith-to-llvm,"
+         "convert-func-to-llvm{use-bare-ptr-memref-call-conv},"
+         "convert-cf-to-llvm,reconcile-unrealized-casts";
+}
 
-LogicalResult addPasses(PassManager &pm, Phase phase) {
+LogicalResult addPasses(PassManager &pm, Phase phase, const PipelineOptions &options) {
   std::string text = kOnnxPipeline;
   if (phase >= Phase::Linalg)
     text += std::string(",") + kLinalgPipeline;
   if (phase >= Phase::LlvmDialect)
-    text += std::string(",") + kLlvmDialectPipeline;
+    text += "," + llvmDialectPipeline(options);
   return parsePassPipeline(text, pm);
 }
 

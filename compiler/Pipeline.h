@@ -14,8 +14,14 @@ enum class Phase { Onnx, Linalg, LlvmDialect, Llvm, Asm, Obj };
 void registerAllOnnxc(mlir::DialectRegistry &registry);
 void registerOnnxcPasses();
 
+/// Target facts the pass pipeline depends on.
+struct PipelineOptions {
+  int64_t vectorBits = 512; // width of the target's vector registers
+};
+
 /// Adds the passes that bring an imported module to `phase` (MLIR phases only).
-mlir::LogicalResult addPasses(mlir::PassManager &pm, Phase phase);
+mlir::LogicalResult addPasses(mlir::PassManager &pm, Phase phase,
+                              const PipelineOptions &options = {});
 
 } // namespace onnxc
 

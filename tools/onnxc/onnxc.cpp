@@ -157,8 +157,19 @@ int main(int argc, char **argv) {
   if (!module)
     return 1;
 
+  InitializeAllTargetInfos();
+  InitializeAllTargets();
+  InitializeAllTargetMCs();
+  InitializeAllAsmPrinters();
+  std::string error;
+  auto tm = onnxc::createTargetMachine(target->triple, target->cpu, mattr, level, error);
+  if (!tm)
+    return fail("cannot create the target machine: " + error);
+  onnxc::PipelineOptions pipelineOptions;
+  pipelineOptions.vectorBits = onnxc::vectorRegisterBits(*tm);
+
   mlir::PassManager pm(&ctx);
-  if (failed(onnxc::addPasses(pm, std::min(phase, onnxc::Phase::LlvmDialect))))
+  if (failed(onnxc::addPasses(pm, std::min(phase, onnxc::Phase::LlvmDialect), pipelineOptions)))
     return fail("internal error: bad pass pipeline");
   std::optional<onnxc::ModelSignature> sig;
   if (phase >= onnxc::Phase::LlvmDialect) {
@@ -175,7 +186,6 @@ int main(int argc, char **argv) {
   if (failed(pm.run(*module)))
     return 1;
 
-  std::string error;
   auto output = mlir::openOutputFile(out, &error);
   if (!output)
     return fail(error);
@@ -185,13 +195,6 @@ int main(int argc, char **argv) {
     return 0;
   }
 
-  InitializeAllTargetInfos();
-  InitializeAllTargets();
-  InitializeAllTargetMCs();
-  InitializeAllAsmPrinters();
-  auto tm = onnxc::createTargetMachine(target->triple, target->cpu, mattr, level, error);
-  if (!tm)
-    return fail("cannot create the target machine: " + error);
   LLVMContext llvmCtx;
   std::unique_ptr<Module> llvmModule = mlir::translateModuleToLLVMIR(*module, llvmCtx, name);
   if (!llvmModule)

@@ -1,0 +1,166 @@
+// Moves loops marked onnxc.parallel into task functions run by the runtime's onnxc_parallel_for.
+//
+// A marked `scf.for %i = 0 to N step 1` becomes
+//   ctx = {captured values}; onnxc_parallel_for(@task, &ctx, N)
+// with `task(ctx, begin, end)` running iterations [begin, end). Memrefs travel
+// as their LLVM descriptors (cast with unrealized_conversion_cast, which the
+// memref-to-LLVM conversion resolves), indices as i64. Each iteration writes a
+// disjoint output tile, so the result does not depend on the thread count.
+#include "codegen/Passes.h"
+
+#include "mlir/Transforms/RegionUtils.h"
+
+using namespace mlir;
+
+namespace onnxc::codegen {
+#define GEN_PASS_DEF_OUTLINEPARALLELLOOPS
+#include "codegen/Passes.h.inc"
+
+namespace {
+
+constexpr const char *kParallelAttr = "onnxc.parallel";
+constexpr const char *kRuntimeParallelFor = "onnxc_parallel_for";
+
+/// The LLVM type that carries `t` through the task context, or null.
+Type contextFieldType(Type t) {
+  MLIRContext *ctx = t.getContext();
+  auto i64 = IntegerType::get(ctx, 64);
+  if (auto m = dyn_cast<MemRefType>(t)) {
+    if (m.getMemorySpace())
+      return {};
+    auto ptr = LLVM::LLVMPointerType::get(ctx);
+    SmallVector<Type> fields{ptr, ptr, i64};
+    if (m.getRank() > 0)
+      fields.append(2, LLVM::LLVMArrayType::get(i64, m.getRank()));
+    return LLVM::LLVMStructType::getLiteral(ctx, fields);
+  }
+  if (isa<IndexType>(t))
+    return i64;
+  if (t.isIntOrFloat())
+    return t;
+  return {};
+}
+
+Value toContextField(OpBuilder &b, Location loc, Value v, Type field) {
+  if (isa<MemRefType>(v.getType()))
+    return UnrealizedConversionCastOp::create(b, loc, field, v).getResult(0);
+  if (isa<IndexType>(v.getType()))
+    return arith::IndexCastOp::create(b, loc, field, v);
+  return v;
+}
+
+Value fromContextField(OpBuilder &b, Location loc, Value v, Type original) {
+  if (isa<MemRefType>(original))
+    return UnrealizedConversionCastOp::create(b, loc, original, v).getResult(0);
+  if (isa<IndexType>(original))
+    return arith::IndexCastOp::create(b, loc, original, v);
+  return v;
+}
+
+func::FuncOp runtimeParallelFor(ModuleOp module, FunctionType taskType) {
+  if (auto f = module.lookupSymbol<func::FuncOp>(kRuntimeParallelFor))
+    return f;
+  MLIRContext *ctx = module.getContext();
+  OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+  auto type = FunctionType::get(
+      ctx, {taskType, LLVM::LLVMPointerType::get(ctx), IntegerType::get(ctx, 64)}, {});
+  auto f = func::FuncOp::create(b, module.getLoc(), kRuntimeParallelFor, type);
+  f.setPrivate();
+  return f;
+}
+
+struct OutlineParallelLoopsPass : impl::OutlineParallelLoopsBase<OutlineParallelLoopsPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<std::pair<func::FuncOp, scf::ForOp>> loops;
+    module.walk([&](scf::ForOp loop) {
+      if (loop->hasAttr(kParallelAttr))
+        loops.push_back({loop->getParentOfType<func::FuncOp>(), loop});
+    });
+    unsigned count = 0;
+    for (auto [parent, loop] : loops) {
+      loop->removeAttr(kParallelAttr);
+      outline(module, parent, loop, parent.getSymName().str() + "_task" + std::to_string(count++));
+    }
+  }
+
+  /// Leaves the loop serial when its shape or captures do not fit.
+  void outline(ModuleOp module, func::FuncOp parent, scf::ForOp loop, const std::string &name) {
+    auto lb = getConstantIntValue(loop.getLowerBound()), ub = getConstantIntValue(loop.getUpperBound()),
+         st = getConstantIntValue(loop.getStep());
+    if (!lb || *lb != 0 || !st || *st != 1 || !ub || *ub < 2 || loop.getNumResults())
+      return;
+    SetVector<Value> used;
+    getUsedValuesDefinedAbove(loop.getRegion(), used);
+    SmallVector<Value> constants, captured;
+    SmallVector<Type> fieldTypes;
+    for (Value v : used) {
+      Operation *def = v.getDefiningOp();
+      if (def && def->hasTrait<OpTrait::ConstantLike>()) {
+        constants.push_back(v);
+        continue;
+      }
+      Type field = contextFieldType(v.getType());
+      if (!field)
+        return;
+      captured.push_back(v);
+      fieldTypes.push_back(field);
+    }
+    MLIRContext *ctx = &getContext();
+    Location loc = loop.getLoc();
+    auto ptr = LLVM::LLVMPointerType::get(ctx);
+    auto i64 = IntegerType::get(ctx, 64);
+    auto ctxType = LLVM::LLVMStructType::getLiteral(ctx, fieldTypes);
+    auto taskType = FunctionType::get(ctx, {ptr, i64, i64}, {});
+    auto gep = [&](OpBuilder &b, Value base, int64_t field) {
+      return LLVM::GEPOp::create(b, loc, ptr, ctxType, base,
+                                 ArrayRef<LLVM::GEPArg>{0, (int32_t)field});
+    };
+
+    // The task: unpack the context, run iterations [begin, end).
+    OpBuilder mb(parent);
+    mb.setInsertionPointAfter(parent);
+    auto task = func::FuncOp::create(mb, loc, name, taskType);
+    task.setPrivate();
+    Block *entry = task.addEntryBlock();
+    OpBuilder b = OpBuilder::atBlockEnd(entry);
+    IRMapping map;
+    for (Value c : constants)
+      map.map(c, b.clone(*c.getDefiningOp())->getResult(0));
+    for (auto [i, v] : llvm::enumerate(captured)) {
+      Value field = LLVM::LoadOp::create(b, loc, fieldTypes[i], gep(b, entry->getArgument(0), i));
+      map.map(v, fromContextField(b, loc, field, v.getType()));
+    }
+    auto toIndex = [&](Value v) { return arith::IndexCastOp::create(b, loc, b.getIndexType(), v); };
+    auto body = scf::ForOp::create(b, loc, toIndex(entry->getArgument(1)),
+                                   toIndex(entry->getArgument(2)),
+                                   arith::ConstantIndexOp::create(b, loc, 1));
+    map.map(loop.getInductionVar(), body.getInductionVar());
+    {
+      OpBuilder bb = OpBuilder::atBlockBegin(body.getBody());
+      for (Operation &op : loop.getBody()->without_terminator())
+        bb.clone(op, map);
+    }
+    func::ReturnOp::create(b, loc);
+
+    // The call site: pack the context on the stack, hand the range to the runtime.
+    OpBuilder cb(loop);
+    Value ctxPtr;
+    if (captured.empty()) {
+      ctxPtr = LLVM::ZeroOp::create(cb, loc, ptr);
+    } else {
+      OpBuilder ab = OpBuilder::atBlockBegin(&parent.front());
+      Value one = LLVM::ConstantOp::create(ab, loc, i64, ab.getI64IntegerAttr(1));
+      ctxPtr = LLVM::AllocaOp::create(ab, loc, ptr, ctxType, one);
+    }
+    for (auto [i, v] : llvm::enumerate(captured))
+      LLVM::StoreOp::create(cb, loc, toContextField(cb, loc, v, fieldTypes[i]), gep(cb, ctxPtr, i));
+    Value fn = func::ConstantOp::create(cb, loc, taskType, SymbolRefAttr::get(task));
+    Value n = arith::ConstantIntOp::create(cb, loc, *ub, 64);
+    func::CallOp::create(cb, loc, runtimeParallelFor(module, taskType), ValueRange{fn, ctxPtr, n});
+    loop.erase();
+  }
+};
+
+} // namespace
+} // namespace onnxc::codegen

@@ -1,0 +1,385 @@
+// Register-tiles and vectorizes linalg reductions on buffers (MatMul, Gemm, Conv, pooling).
+//
+// The output of a reduction is cut into tiles of `rows x lanes`: lanes run
+// along the output's contiguous axis (target vector width), rows along a
+// second output axis that the lane-carrying inputs do not depend on, so one
+// vector load feeds every row. The tile's accumulators live in vector
+// registers across the whole reduction loop nest; the generic's body is
+// replayed on vectors, so a mul/add body becomes FMAs of the target width.
+// Remainder tiles are emitted statically (fewer rows; bounds-checked lanes).
+// The outermost tile loop carries `onnxc.parallel` for the thread pool.
+#include "codegen/Passes.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/IRMapping.h"
+
+using namespace mlir;
+
+namespace onnxc::codegen {
+#define GEN_PASS_DEF_VECTORIZEREDUCTIONS
+#include "codegen/Passes.h.inc"
+
+namespace {
+
+constexpr int64_t kMaxAccumulators = 8;
+
+/// How one reduction is tiled.
+struct TilePlan {
+  SmallVector<int64_t> extents; // static loop ranges
+  int64_t lane = -1;            // loop dimension along the vector lanes
+  int64_t row = -1;             // loop dimension blocked across rows, or -1
+  int64_t width = 1;            // lanes per vector
+  int64_t rowTile = 1;          // rows per full tile
+  int64_t laneVectors = 1;      // vectors per row in a full tile
+};
+
+/// Coefficient of dimension `dim` in a linear expression (sum of c*d + k).
+std::optional<int64_t> coefficientOf(AffineExpr e, int64_t dim) {
+  if (auto d = dyn_cast<AffineDimExpr>(e))
+    return d.getPosition() == dim ? 1 : 0;
+  if (isa<AffineConstantExpr>(e))
+    return 0;
+  auto bin = dyn_cast<AffineBinaryOpExpr>(e);
+  if (!bin)
+    return std::nullopt;
+  if (bin.getKind() == AffineExprKind::Add) {
+    auto l = coefficientOf(bin.getLHS(), dim), r = coefficientOf(bin.getRHS(), dim);
+    if (!l || !r)
+      return std::nullopt;
+    return *l + *r;
+  }
+  if (bin.getKind() == AffineExprKind::Mul) {
+    auto k = dyn_cast<AffineConstantExpr>(bin.getRHS());
+    auto l = coefficientOf(bin.getLHS(), dim);
+    if (!k || !l)
+      return std::nullopt;
+    return *l * k.getValue();
+  }
+  return std::nullopt;
+}
+
+bool usesDim(AffineMap map, int64_t dim) {
+  return map.isFunctionOfDim(dim);
+}
+
+bool hasUnitInnerStride(Value v) {
+  auto type = cast<MemRefType>(v.getType());
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  return succeeded(type.getStridesAndOffset(strides, offset)) && !strides.empty() &&
+         strides.back() == 1;
+}
+
+std::optional<TilePlan> planFor(linalg::GenericOp op, int64_t vectorBits) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1)
+    return std::nullopt;
+  for (Value v : op->getOperands()) {
+    auto t = dyn_cast<MemRefType>(v.getType());
+    if (!t || !t.hasStaticShape() || !t.getElementType().isIntOrFloat())
+      return std::nullopt;
+  }
+  if (!llvm::is_contained(op.getIteratorTypesArray(), utils::IteratorType::reduction))
+    return std::nullopt;
+  for (Operation &inner : op.getBody()->without_terminator())
+    if (inner.getNumRegions() || !OpTrait::hasElementwiseMappableTraits(&inner) ||
+        !isa<arith::ArithDialect, math::MathDialect>(inner.getDialect()))
+      return std::nullopt;
+  TilePlan plan;
+  plan.extents = op.getStaticLoopRanges();
+  if (llvm::any_of(plan.extents, [](int64_t e) { return e <= 0 || ShapedType::isDynamic(e); }))
+    return std::nullopt;
+  OpOperand *init = op.getDpsInitOperand(0);
+  AffineMap outMap = op.getMatchingIndexingMap(init);
+  if (outMap.getNumResults() == 0 || !outMap.isProjectedPermutation() ||
+      !hasUnitInnerStride(init->get()))
+    return std::nullopt;
+  auto iters = op.getIteratorTypesArray();
+  for (int64_t d = 0; d < (int64_t)iters.size(); ++d)
+    if ((iters[d] == utils::IteratorType::parallel) != usesDim(outMap, d))
+      return std::nullopt;
+  plan.lane = cast<AffineDimExpr>(outMap.getResults().back()).getPosition();
+  if (plan.extents[plan.lane] < 2)
+    return std::nullopt;
+  // Inputs: linear index expressions; the lane dimension only in the last one.
+  SmallVector<AffineMap> laneInputs;
+  for (OpOperand *in : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(in);
+    for (auto [i, e] : llvm::enumerate(map.getResults())) {
+      auto c = coefficientOf(e, plan.lane);
+      if (!c || *c < 0 || (*c != 0 && i + 1 != map.getNumResults()))
+        return std::nullopt;
+      for (int64_t d = 0; d < (int64_t)plan.extents.size(); ++d)
+        if (auto cd = coefficientOf(e, d); !cd || *cd < 0)
+          return std::nullopt;
+    }
+    if (usesDim(map, plan.lane))
+      laneInputs.push_back(map);
+  }
+  unsigned bits = getElementTypeOrSelf(init->get().getType()).getIntOrFloatBitWidth();
+  plan.width = std::max<int64_t>(1, vectorBits / std::max(8u, bits));
+  // Rows: the innermost other output axis that no lane-carrying input reads.
+  for (AffineExpr e : llvm::reverse(outMap.getResults().drop_back())) {
+    int64_t d = cast<AffineDimExpr>(e).getPosition();
+    if (plan.extents[d] > 1 &&
+        llvm::none_of(laneInputs, [&](AffineMap m) { return usesDim(m, d); })) {
+      plan.row = d;
+      break;
+    }
+  }
+  if (plan.row >= 0)
+    plan.rowTile = std::min(plan.extents[plan.row], kMaxAccumulators);
+  int64_t laneVectorsNeeded = llvm::divideCeil(plan.extents[plan.lane], plan.width);
+  plan.laneVectors = std::clamp<int64_t>(kMaxAccumulators / plan.rowTile, 1, laneVectorsNeeded);
+  return plan;
+}
+
+/// Emits the tiled, vectorized loop nest of one reduction.
+class TileEmitter {
+public:
+  TileEmitter(linalg::GenericOp op, const TilePlan &plan)
+      : op(op), plan(plan), loc(op.getLoc()), dims(plan.extents.size()) {}
+
+  void emit(OpBuilder &b) {
+    for (AffineExpr e : op.getMatchingIndexingMap(op.getDpsInitOperand(0)).getResults()) {
+      int64_t d = cast<AffineDimExpr>(e).getPosition();
+      if (d != plan.lane && d != plan.row)
+        outer.push_back(d);
+    }
+    for (int64_t d = 0; d < (int64_t)plan.extents.size(); ++d) {
+      if (op.getIteratorTypesArray()[d] == utils::IteratorType::reduction && plan.extents[d] > 1)
+        reductions.push_back(d);
+      dims[d] = index(b, 0);
+    }
+    emitOuter(b, 0);
+  }
+
+private:
+  Value index(OpBuilder &b, int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+
+  /// A loop 0..count (none when count is 1) whose body gets the induction value.
+  void loop(OpBuilder &b, int64_t count, function_ref<void(OpBuilder &, Value)> body) {
+    if (count == 1)
+      return body(b, index(b, 0));
+    auto forOp = scf::ForOp::create(b, loc, index(b, 0), index(b, count), index(b, 1));
+    if (!parallelMarked) {
+      forOp->setAttr("onnxc.parallel", b.getUnitAttr());
+      parallelMarked = true;
+    }
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(forOp.getBody()->getTerminator());
+    body(b, forOp.getInductionVar());
+  }
+
+  Value scaled(OpBuilder &b, Value iv, int64_t scale, int64_t offset) {
+    AffineExpr s0 = b.getAffineSymbolExpr(0);
+    return affine::AffineApplyOp::create(b, loc, AffineMap::get(0, 1, s0 * scale + offset), iv);
+  }
+
+  void emitOuter(OpBuilder &b, size_t i) {
+    if (i == outer.size())
+      return emitLaneTiles(b);
+    int64_t d = outer[i];
+    loop(b, plan.extents[d], [&](OpBuilder &nb, Value iv) {
+      dims[d] = iv;
+      emitOuter(nb, i + 1);
+    });
+  }
+
+  void emitLaneTiles(OpBuilder &b) {
+    int64_t tile = plan.width * plan.laneVectors, extent = plan.extents[plan.lane];
+    int64_t full = extent / tile, rest = extent % tile;
+    if (full)
+      loop(b, full, [&](OpBuilder &nb, Value iv) {
+        emitRowTiles(nb, scaled(nb, iv, tile, 0), plan.laneVectors, plan.width);
+      });
+    if (rest)
+      emitRowTiles(b, index(b, full * tile), llvm::divideCeil(rest, plan.width),
+                   rest % plan.width ? rest % plan.width : plan.width);
+  }
+
+  void emitRowTiles(OpBuilder &b, Value laneBase, int64_t vectors, int64_t lastLanes) {
+    if (plan.row < 0)
+      return emitTile(b, laneBase, Value(), 1, vectors, lastLanes);
+    int64_t extent = plan.extents[plan.row], full = extent / plan.rowTile,
+            rest = extent % plan.rowTile;
+    if (full)
+      loop(b, full, [&](OpBuilder &nb, Value iv) {
+        emitTile(nb, laneBase, scaled(nb, iv, plan.rowTile, 0), plan.rowTile, vectors, lastLanes);
+      });
+    if (rest)
+      emitTile(b, laneBase, index(b, full * plan.rowTile), rest, vectors, lastLanes);
+  }
+
+  /// Indices of `map` with the lane and row dimensions at the given values.
+  SmallVector<Value> indicesOf(OpBuilder &b, AffineMap map, Value lane, Value row) {
+    SmallVector<Value> values(dims);
+    values[plan.lane] = lane;
+    if (plan.row >= 0)
+      values[plan.row] = row;
+    SmallVector<Value> result;
+    for (AffineExpr e : map.getResults())
+      result.push_back(affine::makeComposedAffineApply(
+                           b, loc, AffineMap::get(map.getNumDims(), 0, e), getAsOpFoldResult(values))
+                           .getResult());
+    return result;
+  }
+
+  VectorType vectorOf(Type elem) { return VectorType::get({plan.width}, elem); }
+
+  /// Lanes [0, lanes) of a vector of `operand` read along the lane dimension.
+  Value readLanes(OpBuilder &b, OpOperand *operand, Value lane, Value row, int64_t lanes) {
+    Value mem = operand->get();
+    AffineMap map = op.getMatchingIndexingMap(operand);
+    Type elem = getElementTypeOrSelf(mem.getType());
+    SmallVector<Value> idx = indicesOf(b, map, lane, row);
+    int64_t step = *coefficientOf(map.getResults().back(), plan.lane);
+    if (step == 1 && hasUnitInnerStride(mem)) {
+      Value pad = arith::ConstantOp::create(b, loc, b.getZeroAttr(elem));
+      SmallVector<bool> inBounds{lanes == plan.width};
+      return vector::TransferReadOp::create(b, loc, vectorOf(elem), mem, idx, pad, inBounds);
+    }
+    // Strided lanes: scalar loads (invalid tail lanes repeat lane 0).
+    SmallVector<Value> elems;
+    for (int64_t l = 0; l < plan.width; ++l) {
+      SmallVector<Value> li(idx);
+      if (l < lanes)
+        li.back() = scaled(b, idx.back(), 1, l * step);
+      elems.push_back(memref::LoadOp::create(b, loc, mem, li));
+    }
+    return vector::FromElementsOp::create(b, loc, vectorOf(elem), elems);
+  }
+
+  Value laneValue(OpBuilder &b, Value laneBase, int64_t v) {
+    return scaled(b, laneBase, 1, v * plan.width);
+  }
+  Value rowValue(OpBuilder &b, Value rowBase, int64_t r) {
+    return plan.row < 0 ? Value() : scaled(b, rowBase, 1, r);
+  }
+
+  void emitTile(OpBuilder &b, Value laneBase, Value rowBase, int64_t rows, int64_t vectors,
+                int64_t lastLanes) {
+    OpOperand *init = op.getDpsInitOperand(0);
+    AffineMap outMap = op.getMatchingIndexingMap(init);
+    auto lanesOf = [&](int64_t v) { return v + 1 == vectors ? lastLanes : plan.width; };
+    SmallVector<Value> accs;
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t v = 0; v < vectors; ++v)
+        accs.push_back(readLanes(b, init, laneValue(b, laneBase, v), rowValue(b, rowBase, r), lanesOf(v)));
+
+    auto step = [&](OpBuilder &nb, Location, ValueRange ivs, ValueRange iterAccs) {
+      for (auto [d, iv] : llvm::zip(reductions, ivs))
+        dims[d] = iv;
+      // Operand values per (row, vector); inputs that ignore rows or lanes are shared.
+      SmallVector<SmallVector<Value>> ins;
+      for (OpOperand *in : op.getDpsInputOperands()) {
+        AffineMap map = op.getMatchingIndexingMap(in);
+        bool byLane = usesDim(map, plan.lane), byRow = plan.row >= 0 && usesDim(map, plan.row);
+        SmallVector<Value> values;
+        for (int64_t r = 0; r < (byRow ? rows : 1); ++r)
+          for (int64_t v = 0; v < (byLane ? vectors : 1); ++v) {
+            Value lane = laneValue(nb, laneBase, v), row = rowValue(nb, rowBase, r);
+            if (byLane) {
+              values.push_back(readLanes(nb, in, lane, row, lanesOf(v)));
+            } else {
+              Value s = memref::LoadOp::create(nb, loc, in->get(), indicesOf(nb, map, lane, row));
+              values.push_back(vector::BroadcastOp::create(nb, loc, vectorOf(s.getType()), s));
+            }
+          }
+        ins.push_back(values);
+      }
+      SmallVector<Value> next;
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t v = 0; v < vectors; ++v) {
+          SmallVector<Value> args;
+          for (auto [in, values] : llvm::zip(op.getDpsInputOperands(), ins)) {
+            AffineMap map = op.getMatchingIndexingMap(in);
+            bool byLane = usesDim(map, plan.lane), byRow = plan.row >= 0 && usesDim(map, plan.row);
+            args.push_back(values[(byRow ? r : 0) * (byLane ? vectors : 1) + (byLane ? v : 0)]);
+          }
+          args.push_back(iterAccs[r * vectors + v]);
+          next.push_back(replayBody(nb, args));
+        }
+      return next;
+    };
+    if (!reductions.empty()) {
+      SmallVector<Value> lbs, ubs, steps;
+      for (int64_t d : reductions) {
+        lbs.push_back(index(b, 0));
+        ubs.push_back(index(b, plan.extents[d]));
+        steps.push_back(index(b, 1));
+      }
+      scf::LoopNest nest = scf::buildLoopNest(b, loc, lbs, ubs, steps, accs,
+                                              [&](OpBuilder &nb, Location l, ValueRange ivs,
+                                                  ValueRange args) { return step(nb, l, ivs, args); });
+      accs.assign(nest.results.begin(), nest.results.end());
+      for (int64_t d : reductions)
+        dims[d] = index(b, 0);
+    } else {
+      accs = step(b, loc, {}, accs);
+    }
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t v = 0; v < vectors; ++v) {
+        SmallVector<Value> idx =
+            indicesOf(b, outMap, laneValue(b, laneBase, v), rowValue(b, rowBase, r));
+        SmallVector<bool> inBounds{lanesOf(v) == plan.width};
+        vector::TransferWriteOp::create(b, loc, accs[r * vectors + v], init->get(), idx,
+                                        inBounds);
+      }
+  }
+
+  /// The generic's scalar body applied lane-wise to vectors `args`.
+  Value replayBody(OpBuilder &b, ArrayRef<Value> args) {
+    Block *body = op.getBody();
+    IRMapping map;
+    for (auto [arg, v] : llvm::zip(body->getArguments(), args))
+      map.map(arg, v);
+    auto vectorized = [&](Value v) -> Value {
+      if (Value m = map.lookupOrNull(v))
+        return m;
+      Value bc = vector::BroadcastOp::create(b, loc, vectorOf(v.getType()), v);
+      map.map(v, bc);
+      return bc;
+    };
+    for (Operation &inner : body->without_terminator()) {
+      if (auto cst = dyn_cast<arith::ConstantOp>(inner)) {
+        auto type = vectorOf(cst.getType());
+        map.map(cst.getResult(), arith::ConstantOp::create(
+                                     b, loc, type, DenseElementsAttr::get(type, cst.getValue())));
+        continue;
+      }
+      for (Value operand : inner.getOperands())
+        vectorized(operand);
+      Operation *clone = b.clone(inner, map);
+      for (OpResult res : clone->getResults())
+        res.setType(vectorOf(res.getType()));
+    }
+    return vectorized(body->getTerminator()->getOperand(0));
+  }
+
+  linalg::GenericOp op;
+  const TilePlan &plan;
+  Location loc;
+  SmallVector<Value> dims;
+  SmallVector<int64_t> outer, reductions;
+  bool parallelMarked = false;
+};
+
+struct VectorizeReductionsPass : impl::VectorizeReductionsBase<VectorizeReductionsPass> {
+  using VectorizeReductionsBase::VectorizeReductionsBase;
+  void runOnOperation() override {
+    SmallVector<linalg::GenericOp> ops;
+    getOperation().walk([&](linalg::GenericOp op) { ops.push_back(op); });
+    for (linalg::GenericOp op : ops) {
+      std::optional<TilePlan> plan = planFor(op, vectorBits);
+      if (!plan)
+        continue;
+      OpBuilder b(op);
+      TileEmitter(op, *plan).emit(b);
+      op.erase();
+    }
+  }
+};
+
+} // namespace
+} // namespace onnxc::codegen
