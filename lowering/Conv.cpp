@@ -1,9 +1,8 @@
 // Lowers onnx Conv (any rank, groups, strides, dilations, pads) to linalg contractions.
 //
-// A convolution is a sum over kernel offsets of channel contractions between a
-// strided view of the padded input and one kernel tap; every term is a
-// linalg.generic with projected-permutation maps, so it tiles, fuses and
-// vectorizes like a matmul.
+// A convolution is one linalg.generic over (n, g, m, out..., c, kernel...) that
+// reads the zero-padded input at out * stride + kernel * dilation; the codegen
+// register-tiles it over output channels x output columns.
 #include "dialects/onnx/OnnxDialect.h"
 #include "dialects/onnx/OnnxUtils.h"
 #include "lowering/Common.h"
@@ -34,7 +33,7 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
                               op.getDilations(), false, g))
       return rewriter.notifyMatchFailure(op, "bad window geometry");
 
-    // Padded input viewed as [N, G, Cg, spatial...].
+    // Padded input viewed as [N, G, Cg, spatial...], weights as [G, Mg, Cg, kernel...].
     SmallVector<int64_t> low{0, 0}, high{0, 0};
     low.append(g.padsBegin);
     high.append(g.padsEnd);
@@ -44,15 +43,9 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
     SmallVector<int64_t> x5{n, group, cg};
     x5.append(tp.getShape().begin() + 2, tp.getShape().end());
     x = reshapeTo(rewriter, loc, x, RankedTensorType::get(x5, elem));
-    SmallVector<Value> slices = windowSlices(rewriter, loc, x, g, 3);
-
-    // Weights viewed as [G, Mg, Cg, kernel...]; tap i is [G, Mg, Cg].
     SmallVector<int64_t> w4{group, mg, cg};
     w4.append(tw.getShape().begin() + 2, tw.getShape().end());
     Value w = reshapeTo(rewriter, loc, adaptor.getW(), RankedTensorType::get(w4, elem));
-    SmallVector<Value> taps = windowSlices(
-        rewriter, loc, w, WindowGeometry{g.kernel, SmallVector<int64_t>(k, 1), SmallVector<int64_t>(k, 1), {}, {}, SmallVector<int64_t>(k, 1)}, 3);
-    auto tapType = RankedTensorType::get({group, mg, cg}, elem);
 
     // Accumulator [N, G, Mg, out...] seeded with the bias.
     SmallVector<int64_t> y5{n, group, mg};
@@ -76,32 +69,30 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
                 .getResult(0);
     }
 
-    // Loops: n, g, cg (reduction), mg, out... -- the output's contiguous
-    // spatial axis is innermost, so the loop vectorizes.
+    // Loops: n, g, mg, out... (parallel), cg, kernel... (reduction).
     MLIRContext *ctx = rewriter.getContext();
-    int64_t numDims = 4 + k;
+    int64_t numDims = 4 + 2 * k;
     auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
-    SmallVector<AffineExpr> xExprs{d(0), d(1), d(2)}, yExprs{d(0), d(1), d(3)};
+    SmallVector<AffineExpr> wExprs{d(1), d(2), d(3 + k)}, xExprs{d(0), d(1), d(3 + k)},
+        yExprs{d(0), d(1), d(2)};
     for (int64_t i = 0; i < k; ++i) {
-      xExprs.push_back(d(4 + i));
-      yExprs.push_back(d(4 + i));
+      wExprs.push_back(d(4 + k + i));
+      xExprs.push_back(d(3 + i) * g.strides[i] + d(4 + k + i) * g.dilations[i]);
+      yExprs.push_back(d(3 + i));
     }
-    SmallVector<AffineMap> maps{AffineMap::get(numDims, 0, {d(1), d(3), d(2)}, ctx),
+    SmallVector<AffineMap> maps{AffineMap::get(numDims, 0, wExprs, ctx),
                                 AffineMap::get(numDims, 0, xExprs, ctx),
                                 AffineMap::get(numDims, 0, yExprs, ctx)};
-    SmallVector<utils::IteratorType> iters(numDims, utils::IteratorType::parallel);
-    iters[2] = utils::IteratorType::reduction;
-    for (auto [tap, slice] : llvm::zip(taps, slices)) {
-      Value wTap = reshapeTo(rewriter, loc, tap, tapType);
-      acc = linalg::GenericOp::create(
-                rewriter, loc, TypeRange{accType}, ValueRange{wTap, slice}, acc, maps, iters,
-                [](OpBuilder &b, Location l, ValueRange a) {
-                  auto fm = arith::FastMathFlags::contract;
-                  Value p = arith::MulFOp::create(b, l, a[0], a[1], fm);
-                  linalg::YieldOp::create(b, l, arith::AddFOp::create(b, l, a[2], p, fm).getResult());
-                })
-                .getResult(0);
-    }
+    SmallVector<utils::IteratorType> iters(numDims, utils::IteratorType::reduction);
+    std::fill_n(iters.begin(), 3 + k, utils::IteratorType::parallel);
+    acc = linalg::GenericOp::create(
+              rewriter, loc, TypeRange{accType}, ValueRange{w, x}, acc, maps, iters,
+              [](OpBuilder &b, Location l, ValueRange a) {
+                auto fm = arith::FastMathFlags::contract;
+                Value p = arith::MulFOp::create(b, l, a[0], a[1], fm);
+                linalg::YieldOp::create(b, l, arith::AddFOp::create(b, l, a[2], p, fm).getResult());
+              })
+              .getResult(0);
     rewriter.replaceOp(op, reshapeTo(rewriter, loc, acc, ty));
     return success();
   }
