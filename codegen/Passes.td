@@ -1,4 +1,4 @@
-// CPU code generation passes: math approximation, copy lowering, workspace planning.
+// CPU code generation passes: fusion, vectorization, threading, workspace planning, math.
 #ifndef ONNXC_CODEGEN_PASSES_TD
 #define ONNXC_CODEGEN_PASSES_TD
 
@@ -35,6 +35,16 @@ def PlanWorkspace : Pass<"onnxc-plan-workspace", "mlir::ModuleOp"> {
     Option<"alignment", "alignment", "int64_t", "64", "byte alignment of each buffer">,
   ];
   let dependentDialects = ["mlir::memref::MemRefDialect", "mlir::arith::ArithDialect"];
+}
+
+def FuseElementwise : Pass<"onnxc-fuse-elementwise", "mlir::func::FuncOp"> {
+  let summary = "Fuses elementwise linalg producers into elementwise consumers";
+  let description = [{
+    Like linalg's elementwise fusion, but a producer is fused only into a
+    consumer without reductions and only when the consumer is its sole use,
+    so no value is recomputed per reduction step.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
 def VectorizeReductions : Pass<"onnxc-vectorize-reductions", "mlir::func::FuncOp"> {

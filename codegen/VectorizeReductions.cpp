@@ -71,6 +71,58 @@ bool hasUnitInnerStride(Value v) {
          strides.back() == 1;
 }
 
+/// Result of `map` that depends on `dim` when exactly one does, else -1.
+int64_t lanePosition(AffineMap map, int64_t dim) {
+  int64_t pos = -1;
+  for (auto [i, e] : llvm::enumerate(map.getResults()))
+    if (e.isFunctionOfDim(dim)) {
+      if (pos >= 0)
+        return -1;
+      pos = i;
+    }
+  return pos;
+}
+
+/// Whether `operand` reads consecutive elements as `dim` steps.
+bool isContiguousAlong(linalg::GenericOp op, OpOperand *operand, int64_t dim) {
+  AffineMap map = op.getMatchingIndexingMap(operand);
+  int64_t pos = lanePosition(map, dim);
+  return pos + 1 == (int64_t)map.getNumResults() &&
+         coefficientOf(map.getResult(pos), dim) == 1 && hasUnitInnerStride(operand->get());
+}
+
+/// The output axis to spread across vector lanes, or -1. Inputs that vary
+/// along it must do so in their innermost index only; among such axes, the
+/// best-filled vectors win, then contiguous loads, then the output's own
+/// innermost axis.
+int64_t chooseLane(linalg::GenericOp op, ArrayRef<int64_t> extents, int64_t width) {
+  AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  int64_t best = -1;
+  double bestScore = 0;
+  for (AffineExpr e : outMap.getResults()) {
+    int64_t d = cast<AffineDimExpr>(e).getPosition();
+    if (extents[d] < 2)
+      continue;
+    bool eligible = true, contiguous = isContiguousAlong(op, op.getDpsInitOperand(0), d);
+    for (OpOperand *in : op.getDpsInputOperands()) {
+      AffineMap map = op.getMatchingIndexingMap(in);
+      if (!usesDim(map, d))
+        continue;
+      eligible &= lanePosition(map, d) + 1 == (int64_t)map.getNumResults();
+      contiguous &= isContiguousAlong(op, in, d);
+    }
+    if (!eligible)
+      continue;
+    double fill = (double)extents[d] / (llvm::divideCeil(extents[d], width) * width);
+    double score = fill * (contiguous ? 1.0 : fill >= 0.75 ? 0.5 : 0.25);
+    if (score >= bestScore) {
+      best = d;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
 std::optional<TilePlan> planFor(linalg::GenericOp op, int64_t vectorBits) {
   if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1)
     return std::nullopt;
@@ -91,37 +143,31 @@ std::optional<TilePlan> planFor(linalg::GenericOp op, int64_t vectorBits) {
     return std::nullopt;
   OpOperand *init = op.getDpsInitOperand(0);
   AffineMap outMap = op.getMatchingIndexingMap(init);
-  if (outMap.getNumResults() == 0 || !outMap.isProjectedPermutation() ||
-      !hasUnitInnerStride(init->get()))
+  if (outMap.getNumResults() == 0 || !outMap.isProjectedPermutation())
     return std::nullopt;
   auto iters = op.getIteratorTypesArray();
   for (int64_t d = 0; d < (int64_t)iters.size(); ++d)
     if ((iters[d] == utils::IteratorType::parallel) != usesDim(outMap, d))
       return std::nullopt;
-  plan.lane = cast<AffineDimExpr>(outMap.getResults().back()).getPosition();
-  if (plan.extents[plan.lane] < 2)
-    return std::nullopt;
-  // Inputs: linear index expressions; the lane dimension only in the last one.
-  SmallVector<AffineMap> laneInputs;
-  for (OpOperand *in : op.getDpsInputOperands()) {
-    AffineMap map = op.getMatchingIndexingMap(in);
-    for (auto [i, e] : llvm::enumerate(map.getResults())) {
-      auto c = coefficientOf(e, plan.lane);
-      if (!c || *c < 0 || (*c != 0 && i + 1 != map.getNumResults()))
-        return std::nullopt;
+  // Inputs: linear index expressions with non-negative coefficients.
+  for (OpOperand *in : op.getDpsInputOperands())
+    for (AffineExpr e : op.getMatchingIndexingMap(in).getResults())
       for (int64_t d = 0; d < (int64_t)plan.extents.size(); ++d)
-        if (auto cd = coefficientOf(e, d); !cd || *cd < 0)
+        if (auto c = coefficientOf(e, d); !c || *c < 0)
           return std::nullopt;
-    }
-    if (usesDim(map, plan.lane))
-      laneInputs.push_back(map);
-  }
   unsigned bits = getElementTypeOrSelf(init->get().getType()).getIntOrFloatBitWidth();
   plan.width = std::max<int64_t>(1, vectorBits / std::max(8u, bits));
+  plan.lane = chooseLane(op, plan.extents, plan.width);
+  if (plan.lane < 0)
+    return std::nullopt;
+  SmallVector<AffineMap> laneInputs;
+  for (OpOperand *in : op.getDpsInputOperands())
+    if (usesDim(op.getMatchingIndexingMap(in), plan.lane))
+      laneInputs.push_back(op.getMatchingIndexingMap(in));
   // Rows: the innermost other output axis that no lane-carrying input reads.
-  for (AffineExpr e : llvm::reverse(outMap.getResults().drop_back())) {
+  for (AffineExpr e : llvm::reverse(outMap.getResults())) {
     int64_t d = cast<AffineDimExpr>(e).getPosition();
-    if (plan.extents[d] > 1 &&
+    if (d != plan.lane && plan.extents[d] > 1 &&
         llvm::none_of(laneInputs, [&](AffineMap m) { return usesDim(m, d); })) {
       plan.row = d;
       break;
@@ -233,21 +279,39 @@ private:
     AffineMap map = op.getMatchingIndexingMap(operand);
     Type elem = getElementTypeOrSelf(mem.getType());
     SmallVector<Value> idx = indicesOf(b, map, lane, row);
-    int64_t step = *coefficientOf(map.getResults().back(), plan.lane);
-    if (step == 1 && hasUnitInnerStride(mem)) {
+    if (isContiguousAlong(op, operand, plan.lane)) {
       Value pad = arith::ConstantOp::create(b, loc, b.getZeroAttr(elem));
       SmallVector<bool> inBounds{lanes == plan.width};
       return vector::TransferReadOp::create(b, loc, vectorOf(elem), mem, idx, pad, inBounds);
     }
     // Strided lanes: scalar loads (invalid tail lanes repeat lane 0).
     SmallVector<Value> elems;
-    for (int64_t l = 0; l < plan.width; ++l) {
-      SmallVector<Value> li(idx);
-      if (l < lanes)
-        li.back() = scaled(b, idx.back(), 1, l * step);
-      elems.push_back(memref::LoadOp::create(b, loc, mem, li));
-    }
+    for (int64_t l = 0; l < plan.width; ++l)
+      elems.push_back(memref::LoadOp::create(b, loc, mem, laneIndices(b, map, idx, l < lanes ? l : 0)));
     return vector::FromElementsOp::create(b, loc, vectorOf(elem), elems);
+  }
+
+  /// `idx` (the indices of lane 0) moved to lane `l`.
+  SmallVector<Value> laneIndices(OpBuilder &b, AffineMap map, ArrayRef<Value> idx, int64_t l) {
+    int64_t pos = lanePosition(map, plan.lane);
+    SmallVector<Value> li(idx);
+    li[pos] = scaled(b, idx[pos], 1, l * *coefficientOf(map.getResult(pos), plan.lane));
+    return li;
+  }
+
+  /// Stores lanes [0, lanes) of `value` into the output.
+  void writeLanes(OpBuilder &b, Value value, Value lane, Value row, int64_t lanes) {
+    OpOperand *init = op.getDpsInitOperand(0);
+    AffineMap map = op.getMatchingIndexingMap(init);
+    SmallVector<Value> idx = indicesOf(b, map, lane, row);
+    if (isContiguousAlong(op, init, plan.lane)) {
+      SmallVector<bool> inBounds{lanes == plan.width};
+      vector::TransferWriteOp::create(b, loc, value, init->get(), idx, inBounds);
+      return;
+    }
+    for (int64_t l = 0; l < lanes; ++l)
+      memref::StoreOp::create(b, loc, vector::ExtractOp::create(b, loc, value, l), init->get(),
+                              laneIndices(b, map, idx, l));
   }
 
   Value laneValue(OpBuilder &b, Value laneBase, int64_t v) {
@@ -260,7 +324,6 @@ private:
   void emitTile(OpBuilder &b, Value laneBase, Value rowBase, int64_t rows, int64_t vectors,
                 int64_t lastLanes) {
     OpOperand *init = op.getDpsInitOperand(0);
-    AffineMap outMap = op.getMatchingIndexingMap(init);
     auto lanesOf = [&](int64_t v) { return v + 1 == vectors ? lastLanes : plan.width; };
     SmallVector<Value> accs;
     for (int64_t r = 0; r < rows; ++r)
@@ -319,13 +382,9 @@ private:
       accs = step(b, loc, {}, accs);
     }
     for (int64_t r = 0; r < rows; ++r)
-      for (int64_t v = 0; v < vectors; ++v) {
-        SmallVector<Value> idx =
-            indicesOf(b, outMap, laneValue(b, laneBase, v), rowValue(b, rowBase, r));
-        SmallVector<bool> inBounds{lanesOf(v) == plan.width};
-        vector::TransferWriteOp::create(b, loc, accs[r * vectors + v], init->get(), idx,
-                                        inBounds);
-      }
+      for (int64_t v = 0; v < vectors; ++v)
+        writeLanes(b, accs[r * vectors + v], laneValue(b, laneBase, v), rowValue(b, rowBase, r),
+                   lanesOf(v));
   }
 
   /// The generic's scalar body applied lane-wise to vectors `args`.

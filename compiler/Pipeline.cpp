@@ -34,7 +34,7 @@ void registerOnnxcPasses() {
 static const char *const kOnnxPipeline =
     "canonicalize,func.func(onnxc-fold-batchnorm,onnxc-pack-weights),canonicalize,cse";
 static const char *const kLinalgPipeline =
-    "onnxc-lower-to-linalg,canonicalize,func.func(linalg-fuse-elementwise-ops),canonicalize,cse";
+    "onnxc-lower-to-linalg,canonicalize,func.func(onnxc-fuse-elementwise),canonicalize,cse";
 static std::string llvmDialectPipeline(const PipelineOptions &options) {
   return "one-shot-bufferize{bufferize-function-boundaries "
          "function-boundary-type-conversion=identity-layout-map},"
