@@ -202,6 +202,8 @@ def main(argv=None):
     ap.add_argument("--workdir", help="default: MODELS_DIR/MODEL/work-TARGET")
     ap.add_argument("--threads", type=int, default=0,
                     help="thread count for the run (default: the runtime's default)")
+    ap.add_argument("--check-threads", type=int, default=0,
+                    help="also run with this many threads and require bit-identical outputs")
     args = ap.parse_args(argv)
 
     models_dir = os.path.abspath(args.models_dir)
@@ -224,6 +226,9 @@ def main(argv=None):
         t0 = time.time()
         run_harness(exe, inputs, outputs, args.target, threads=args.threads)
         print(f"run: {time.time() - t0:.2f}s ({args.target})")
+        threaded = [p[:-len(".bin")] + f".t{args.check_threads}.bin" for p in outputs]
+        if args.check_threads:
+            run_harness(exe, inputs, threaded, args.target, threads=args.check_threads)
     except StepError as e:
         print(str(e).rstrip())
         sys.stdout.flush()
@@ -241,6 +246,12 @@ def main(argv=None):
         for line in lines:
             print("  " + line)
         all_ok &= ok
+    if args.check_threads:
+        same = all(open(a, "rb").read() == open(b, "rb").read()
+                   for a, b in zip(outputs, threaded))
+        print(f"{args.check_threads} threads: outputs {'bit-identical to' if same else 'DIFFER from'}"
+              " the default run")
+        all_ok &= same
     print(f"{args.model} [{args.target}]: {'PASS' if all_ok else 'FAIL (mismatch)'}")
     return 0 if all_ok else 1
 

@@ -19,6 +19,16 @@ def conv_relu():
     return helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
 
 
+def linear():
+    rng = np.random.default_rng(1)
+    w = numpy_helper.from_array(rng.standard_normal((64, 128)).astype(np.float32), "w")
+    b = numpy_helper.from_array(rng.standard_normal(64).astype(np.float32), "b")
+    nodes = [helper.make_node("Gemm", ["x", "w", "b"], ["y"], name="fc", transB=1)]
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 128])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4, 64])], [w, b])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+
+
 def single(op, inputs, outputs, shape=(2, 3), opset=13, **attrs):
     nodes = [helper.make_node(op, inputs, outputs, name="n0", **attrs)]
     ins = [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(shape))]
@@ -61,6 +71,7 @@ def shape_arith():
 MODELS = {
     "shape_arith": shape_arith,
     "conv_relu": conv_relu,
+    "linear": linear,
     "unsupported_op": lambda: single("FancyOp", ["x"], ["y"]),
     "undefined_input": lambda: single("Add", ["x", "nowhere"], ["y"]),
     "bad_perm": lambda: single("Transpose", ["x"], ["y"], perm=[0, 0]),

@@ -11,10 +11,15 @@ func.func @add(%a: tensor<2x3xf32>, %b: tensor<3xf32>) -> tensor<2x3xf32> {
 
 // -----
 
-// Tests that Conv pads its input, seeds the bias and contracts one kernel tap per generic.
+// Tests that Conv pads its input, seeds the bias, and is one generic whose
+// reduction covers input channels and kernel taps (input read at out * stride + tap).
+// CHECK-DAG: #[[X:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d5, d3 + d6, d4 + d7)>
 // CHECK-LABEL: func @conv
 // CHECK: tensor.pad
-// CHECK-COUNT-3: linalg.generic
+// CHECK: linalg.generic
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[X]], #{{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+// CHECK: arith.mulf
+// CHECK-NOT: linalg.generic
 func.func @conv(%x: tensor<1x2x4x4xf32>, %w: tensor<3x2x2x1xf32>, %b: tensor<3xf32>) -> tensor<1x3x5x6xf32> {
   %c = onnx.Conv(%x, %w, %b) {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x2x4x4xf32>, tensor<3x2x2x1xf32>, tensor<3xf32>) -> tensor<1x3x5x6xf32>
   return %c : tensor<1x3x5x6xf32>

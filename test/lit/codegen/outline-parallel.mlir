@@ -1,0 +1,31 @@
+// RUN: onnxc-opt --onnxc-outline-parallel %s | FileCheck %s
+
+// Tests that a loop marked onnxc.parallel becomes a task function and a call
+// to the runtime's onnxc_parallel_for over its trip count; the captured
+// memref travels in a stack context as its LLVM descriptor.
+// CHECK: func.func private @onnxc_parallel_for((!llvm.ptr, i64, i64) -> (), !llvm.ptr, i64)
+// CHECK-LABEL: func.func @scale
+// CHECK: %[[CTX:.*]] = llvm.alloca %{{.*}} x !llvm.struct<(struct<(ptr, ptr, i64, array<1 x i64>, array<1 x i64>)>)>
+// CHECK: builtin.unrealized_conversion_cast %{{.*}} : memref<64xf32> to !llvm.struct
+// CHECK: llvm.store
+// CHECK: %[[FN:.*]] = constant @scale_task0
+// CHECK: %[[N:.*]] = arith.constant 64 : i64
+// CHECK: call @onnxc_parallel_for(%[[FN]], %[[CTX]], %[[N]])
+// CHECK-NOT: scf.for
+// CHECK: func.func private @scale_task0(%[[C:.*]]: !llvm.ptr, %[[B:.*]]: i64, %[[E:.*]]: i64)
+// CHECK: llvm.load
+// CHECK: builtin.unrealized_conversion_cast %{{.*}} to memref<64xf32>
+// CHECK: scf.for
+// CHECK: arith.mulf
+func.func @scale(%buf: memref<64xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : index
+  %two = arith.constant 2.0 : f32
+  scf.for %i = %c0 to %c64 step %c1 {
+    %v = memref.load %buf[%i] : memref<64xf32>
+    %d = arith.mulf %v, %two : f32
+    memref.store %d, %buf[%i] : memref<64xf32>
+  } {onnxc.parallel}
+  return
+}

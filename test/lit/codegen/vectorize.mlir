@@ -1,0 +1,81 @@
+// RUN: onnxc-opt --pass-pipeline='builtin.module(func.func(onnxc-vectorize-reductions{vector-bits=512}))' %s | FileCheck %s --check-prefix=AVX512
+// RUN: onnxc-opt --pass-pipeline='builtin.module(func.func(onnxc-vectorize-reductions{vector-bits=128}))' %s | FileCheck %s --check-prefix=NEON
+
+#lhs = affine_map<(m, k, n) -> (m, k)>
+#rhs = affine_map<(m, k, n) -> (k, n)>
+#out = affine_map<(m, k, n) -> (m, n)>
+
+// Tests that a matmul becomes register tiles of 8 rows x target-width vectors,
+// accumulated in registers through the k loop, with the outer tile loop parallel.
+// AVX512-LABEL: func @matmul
+// AVX512-NOT: linalg.generic
+// AVX512: scf.for
+// AVX512-COUNT-8: vector.transfer_read {{.*}} : memref<16x64xf32>, vector<16xf32>
+// AVX512: scf.for {{.*}} iter_args
+// AVX512: memref.load {{.*}} : memref<16x32xf32>
+// AVX512: vector.broadcast {{.*}} : f32 to vector<16xf32>
+// AVX512: vector.transfer_read {{.*}} : memref<32x64xf32>, vector<16xf32>
+// AVX512-COUNT-8: arith.addf {{.*}} fastmath<contract> : vector<16xf32>
+// AVX512: scf.yield
+// AVX512-COUNT-8: vector.transfer_write {{.*}} : vector<16xf32>, memref<16x64xf32>
+// AVX512: } {onnxc.parallel}
+// NEON-LABEL: func @matmul
+// NEON: vector.transfer_read {{.*}} : memref<32x64xf32>, vector<4xf32>
+// NEON: arith.mulf {{.*}} : vector<4xf32>
+func.func @matmul(%a: memref<16x32xf32>, %b: memref<32x64xf32>, %c: memref<16x64xf32>) {
+  linalg.generic {indexing_maps = [#lhs, #rhs, #out],
+                  iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%a, %b : memref<16x32xf32>, memref<32x64xf32>) outs(%c : memref<16x64xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y fastmath<contract> : f32
+    %s = arith.addf %acc, %p fastmath<contract> : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// Tests a 3x3 convolution (n, g, m, oh, ow | c, kh, kw) on a padded input:
+// lanes run along output columns (stride-1 input reads are vector loads),
+// rows along output channels, and the taps are reduction loops.
+#cw = affine_map<(n, g, m, oh, ow, c, kh, kw) -> (g, c, kh, kw, m)>
+#cx = affine_map<(n, g, m, oh, ow, c, kh, kw) -> (n, g, c, oh + kh, ow + kw)>
+#cy = affine_map<(n, g, m, oh, ow, c, kh, kw) -> (n, g, m, oh, ow)>
+// AVX512-LABEL: func @conv3x3
+// AVX512: scf.for {{.*}} iter_args
+// AVX512: scf.for {{.*}} iter_args
+// AVX512: scf.for {{.*}} iter_args
+// AVX512: vector.transfer_read {{.*}} : memref<1x1x8x34x34xf32>, vector<16xf32>
+// AVX512: arith.mulf {{.*}} : vector<16xf32>
+// AVX512: vector.transfer_write {{.*}} : vector<16xf32>, memref<1x1x16x32x32xf32>
+// AVX512: } {onnxc.parallel}
+func.func @conv3x3(%w: memref<1x8x3x3x16xf32>, %x: memref<1x1x8x34x34xf32>, %y: memref<1x1x16x32x32xf32>) {
+  linalg.generic {indexing_maps = [#cw, #cx, #cy],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel",
+                                    "reduction", "reduction", "reduction"]}
+      ins(%w, %x : memref<1x8x3x3x16xf32>, memref<1x1x8x34x34xf32>) outs(%y : memref<1x1x16x32x32xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b fastmath<contract> : f32
+    %s = arith.addf %acc, %p fastmath<contract> : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// Tests that a 7x7 output with many channels puts lanes on the channels
+// (packed weights are contiguous there) and stores the tile lane by lane.
+// AVX512-LABEL: func @conv_small_image
+// AVX512: vector.transfer_read {{.*}} : memref<1x64x1x1x32xf32>, vector<16xf32>
+// AVX512: vector.extract
+// AVX512: memref.store
+func.func @conv_small_image(%w: memref<1x64x1x1x32xf32>, %x: memref<1x1x64x7x7xf32>, %y: memref<1x1x32x7x7xf32>) {
+  linalg.generic {indexing_maps = [#cw, #cx, #cy],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel",
+                                    "reduction", "reduction", "reduction"]}
+      ins(%w, %x : memref<1x64x1x1x32xf32>, memref<1x1x64x7x7xf32>) outs(%y : memref<1x1x32x7x7xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b fastmath<contract> : f32
+    %s = arith.addf %acc, %p fastmath<contract> : f32
+    linalg.yield %s : f32
+  }
+  return
+}
