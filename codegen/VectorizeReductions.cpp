@@ -9,6 +9,7 @@
 // Remainder tiles are emitted statically (fewer rows; bounds-checked lanes).
 // The outermost tile loop carries `onnxc.parallel` for the thread pool.
 #include "codegen/Passes.h"
+#include "codegen/ReductionTiles.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -83,12 +84,15 @@ int64_t lanePosition(AffineMap map, int64_t dim) {
   return pos;
 }
 
-/// Whether `operand` reads consecutive elements as `dim` steps.
-bool isContiguousAlong(linalg::GenericOp op, OpOperand *operand, int64_t dim) {
-  AffineMap map = op.getMatchingIndexingMap(operand);
-  int64_t pos = lanePosition(map, dim);
-  return pos + 1 == (int64_t)map.getNumResults() &&
-         coefficientOf(map.getResult(pos), dim) == 1 && hasUnitInnerStride(operand->get());
+/// Whether `a` touches consecutive elements as `dim` steps.
+bool isContiguousAlong(const Access &a, int64_t dim) {
+  int64_t pos = lanePosition(a.map, dim);
+  return pos >= 0 && pos + 1 == (int64_t)a.map.getNumResults() &&
+         coefficientOf(a.map.getResult(pos), dim) == 1 && hasUnitInnerStride(a.mem);
+}
+
+Access accessOf(linalg::GenericOp op, OpOperand *operand) {
+  return {operand->get(), op.getMatchingIndexingMap(operand)};
 }
 
 /// The output axis to spread across vector lanes, or -1. Inputs that vary
@@ -103,13 +107,13 @@ int64_t chooseLane(linalg::GenericOp op, ArrayRef<int64_t> extents, int64_t widt
     int64_t d = cast<AffineDimExpr>(e).getPosition();
     if (extents[d] < 2)
       continue;
-    bool eligible = true, contiguous = isContiguousAlong(op, op.getDpsInitOperand(0), d);
+    bool eligible = true, contiguous = isContiguousAlong(accessOf(op, op.getDpsInitOperand(0)), d);
     for (OpOperand *in : op.getDpsInputOperands()) {
       AffineMap map = op.getMatchingIndexingMap(in);
       if (!usesDim(map, d))
         continue;
       eligible &= lanePosition(map, d) + 1 == (int64_t)map.getNumResults();
-      contiguous &= isContiguousAlong(op, in, d);
+      contiguous &= isContiguousAlong(accessOf(op, in), d);
     }
     if (!eligible)
       continue;
@@ -123,20 +127,24 @@ int64_t chooseLane(linalg::GenericOp op, ArrayRef<int64_t> extents, int64_t widt
   return best;
 }
 
+/// Whether `g`'s body can be replayed on vectors.
+bool isVectorizableBody(linalg::GenericOp g) {
+  for (Operation &inner : g.getBody()->without_terminator())
+    if (inner.getNumRegions() || !OpTrait::hasElementwiseMappableTraits(&inner) ||
+        !isa<arith::ArithDialect, math::MathDialect>(inner.getDialect()))
+      return false;
+  return llvm::all_of(g->getOperands(), [](Value v) {
+    auto t = dyn_cast<MemRefType>(v.getType());
+    return t && t.hasStaticShape() && t.getElementType().isIntOrFloat();
+  });
+}
+
 std::optional<TilePlan> planFor(linalg::GenericOp op, int64_t vectorBits) {
   if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1)
     return std::nullopt;
-  for (Value v : op->getOperands()) {
-    auto t = dyn_cast<MemRefType>(v.getType());
-    if (!t || !t.hasStaticShape() || !t.getElementType().isIntOrFloat())
-      return std::nullopt;
-  }
-  if (!llvm::is_contained(op.getIteratorTypesArray(), utils::IteratorType::reduction))
+  if (!isVectorizableBody(op) ||
+      !llvm::is_contained(op.getIteratorTypesArray(), utils::IteratorType::reduction))
     return std::nullopt;
-  for (Operation &inner : op.getBody()->without_terminator())
-    if (inner.getNumRegions() || !OpTrait::hasElementwiseMappableTraits(&inner) ||
-        !isa<arith::ArithDialect, math::MathDialect>(inner.getDialect()))
-      return std::nullopt;
   TilePlan plan;
   plan.extents = op.getStaticLoopRanges();
   if (llvm::any_of(plan.extents, [](int64_t e) { return e <= 0 || ShapedType::isDynamic(e); }))
@@ -180,11 +188,21 @@ std::optional<TilePlan> planFor(linalg::GenericOp op, int64_t vectorBits) {
   return plan;
 }
 
-/// Emits the tiled, vectorized loop nest of one reduction.
+/// Whether every access that varies along the lanes does so in one index.
+bool lanesAddressable(ArrayRef<Access> accesses, int64_t lane) {
+  return llvm::all_of(accesses, [&](const Access &a) {
+    return !a.mem || !usesDim(a.map, lane) || lanePosition(a.map, lane) >= 0;
+  });
+}
+
+/// Emits the tiled, vectorized loop nest of one reduction (and its fused ops).
 class TileEmitter {
 public:
-  TileEmitter(linalg::GenericOp op, const TilePlan &plan)
-      : op(op), plan(plan), loc(op.getLoc()), dims(plan.extents.size()) {}
+  TileEmitter(linalg::GenericOp op, const TilePlan &plan, const TileFusion &fusion)
+      : op(op), plan(plan), fusion(fusion), loc(op.getLoc()), dims(plan.extents.size()) {
+    for (OpOperand *in : op.getDpsInputOperands())
+      inputs.push_back(accessOf(op, in));
+  }
 
   void emit(OpBuilder &b) {
     for (AffineExpr e : op.getMatchingIndexingMap(op.getDpsInitOperand(0)).getResults()) {
@@ -273,24 +291,6 @@ private:
 
   VectorType vectorOf(Type elem) { return VectorType::get({plan.width}, elem); }
 
-  /// Lanes [0, lanes) of a vector of `operand` read along the lane dimension.
-  Value readLanes(OpBuilder &b, OpOperand *operand, Value lane, Value row, int64_t lanes) {
-    Value mem = operand->get();
-    AffineMap map = op.getMatchingIndexingMap(operand);
-    Type elem = getElementTypeOrSelf(mem.getType());
-    SmallVector<Value> idx = indicesOf(b, map, lane, row);
-    if (isContiguousAlong(op, operand, plan.lane)) {
-      Value pad = arith::ConstantOp::create(b, loc, b.getZeroAttr(elem));
-      SmallVector<bool> inBounds{lanes == plan.width};
-      return vector::TransferReadOp::create(b, loc, vectorOf(elem), mem, idx, pad, inBounds);
-    }
-    // Strided lanes: scalar loads (invalid tail lanes repeat lane 0).
-    SmallVector<Value> elems;
-    for (int64_t l = 0; l < plan.width; ++l)
-      elems.push_back(memref::LoadOp::create(b, loc, mem, laneIndices(b, map, idx, l < lanes ? l : 0)));
-    return vector::FromElementsOp::create(b, loc, vectorOf(elem), elems);
-  }
-
   /// `idx` (the indices of lane 0) moved to lane `l`.
   SmallVector<Value> laneIndices(OpBuilder &b, AffineMap map, ArrayRef<Value> idx, int64_t l) {
     int64_t pos = lanePosition(map, plan.lane);
@@ -299,19 +299,38 @@ private:
     return li;
   }
 
-  /// Stores lanes [0, lanes) of `value` into the output.
-  void writeLanes(OpBuilder &b, Value value, Value lane, Value row, int64_t lanes) {
-    OpOperand *init = op.getDpsInitOperand(0);
-    AffineMap map = op.getMatchingIndexingMap(init);
-    SmallVector<Value> idx = indicesOf(b, map, lane, row);
-    if (isContiguousAlong(op, init, plan.lane)) {
+  /// The vector of `a` at (lane, row): lanes [0, lanes) loaded when `a`
+  /// varies along the lanes, else one element broadcast.
+  Value read(OpBuilder &b, const Access &a, Value lane, Value row, int64_t lanes) {
+    Type elem = getElementTypeOrSelf(a.mem.getType());
+    SmallVector<Value> idx = indicesOf(b, a.map, lane, row);
+    if (!usesDim(a.map, plan.lane)) {
+      Value s = memref::LoadOp::create(b, loc, a.mem, idx);
+      return vector::BroadcastOp::create(b, loc, vectorOf(elem), s);
+    }
+    if (isContiguousAlong(a, plan.lane)) {
+      Value pad = arith::ConstantOp::create(b, loc, b.getZeroAttr(elem));
       SmallVector<bool> inBounds{lanes == plan.width};
-      vector::TransferWriteOp::create(b, loc, value, init->get(), idx, inBounds);
+      return vector::TransferReadOp::create(b, loc, vectorOf(elem), a.mem, idx, pad, inBounds);
+    }
+    // Strided lanes: scalar loads (invalid tail lanes repeat lane 0).
+    SmallVector<Value> elems;
+    for (int64_t l = 0; l < plan.width; ++l)
+      elems.push_back(memref::LoadOp::create(b, loc, a.mem, laneIndices(b, a.map, idx, l < lanes ? l : 0)));
+    return vector::FromElementsOp::create(b, loc, vectorOf(elem), elems);
+  }
+
+  /// Stores lanes [0, lanes) of `value` at (lane, row) of `a`.
+  void write(OpBuilder &b, const Access &a, Value value, Value lane, Value row, int64_t lanes) {
+    SmallVector<Value> idx = indicesOf(b, a.map, lane, row);
+    if (isContiguousAlong(a, plan.lane)) {
+      SmallVector<bool> inBounds{lanes == plan.width};
+      vector::TransferWriteOp::create(b, loc, value, a.mem, idx, inBounds);
       return;
     }
     for (int64_t l = 0; l < lanes; ++l)
-      memref::StoreOp::create(b, loc, vector::ExtractOp::create(b, loc, value, l), init->get(),
-                              laneIndices(b, map, idx, l));
+      memref::StoreOp::create(b, loc, vector::ExtractOp::create(b, loc, value, l), a.mem,
+                              laneIndices(b, a.map, idx, l));
   }
 
   Value laneValue(OpBuilder &b, Value laneBase, int64_t v) {
@@ -321,47 +340,56 @@ private:
     return plan.row < 0 ? Value() : scaled(b, rowBase, 1, r);
   }
 
+  /// `g`'s body at one (lane, row) point; `acc` fills the slot whose access has no buffer.
+  Value applyElementwise(OpBuilder &b, linalg::GenericOp g, ArrayRef<Access> accesses, Value acc,
+                         Value lane, Value row, int64_t lanes) {
+    SmallVector<Value> args;
+    for (const Access &a : accesses)
+      args.push_back(a.mem ? read(b, a, lane, row, lanes) : acc);
+    Type outElem = g.getRegionOutputArgs()[0].getType();
+    args.push_back(acc ? acc
+                       : arith::ConstantOp::create(b, loc, vectorOf(outElem),
+                                                   DenseElementsAttr::get(vectorOf(outElem),
+                                                                          b.getZeroAttr(outElem))));
+    return replayBody(b, g.getBody(), args);
+  }
+
   void emitTile(OpBuilder &b, Value laneBase, Value rowBase, int64_t rows, int64_t vectors,
                 int64_t lastLanes) {
-    OpOperand *init = op.getDpsInitOperand(0);
     auto lanesOf = [&](int64_t v) { return v + 1 == vectors ? lastLanes : plan.width; };
+    Access own = accessOf(op, op.getDpsInitOperand(0));
     SmallVector<Value> accs;
     for (int64_t r = 0; r < rows; ++r)
-      for (int64_t v = 0; v < vectors; ++v)
-        accs.push_back(readLanes(b, init, laneValue(b, laneBase, v), rowValue(b, rowBase, r), lanesOf(v)));
+      for (int64_t v = 0; v < vectors; ++v) {
+        Value lane = laneValue(b, laneBase, v), row = rowValue(b, rowBase, r);
+        accs.push_back(fusion.prologue ? applyElementwise(b, fusion.prologue, fusion.prologueInputs,
+                                                          Value(), lane, row, lanesOf(v))
+                                       : read(b, own, lane, row, lanesOf(v)));
+      }
 
     auto step = [&](OpBuilder &nb, Location, ValueRange ivs, ValueRange iterAccs) {
       for (auto [d, iv] : llvm::zip(reductions, ivs))
         dims[d] = iv;
-      // Operand values per (row, vector); inputs that ignore rows or lanes are shared.
+      // Input vectors per (row, vector); inputs that ignore rows or lanes are shared.
       SmallVector<SmallVector<Value>> ins;
-      for (OpOperand *in : op.getDpsInputOperands()) {
-        AffineMap map = op.getMatchingIndexingMap(in);
-        bool byLane = usesDim(map, plan.lane), byRow = plan.row >= 0 && usesDim(map, plan.row);
+      for (const Access &a : inputs) {
+        bool byLane = usesDim(a.map, plan.lane), byRow = plan.row >= 0 && usesDim(a.map, plan.row);
         SmallVector<Value> values;
         for (int64_t r = 0; r < (byRow ? rows : 1); ++r)
-          for (int64_t v = 0; v < (byLane ? vectors : 1); ++v) {
-            Value lane = laneValue(nb, laneBase, v), row = rowValue(nb, rowBase, r);
-            if (byLane) {
-              values.push_back(readLanes(nb, in, lane, row, lanesOf(v)));
-            } else {
-              Value s = memref::LoadOp::create(nb, loc, in->get(), indicesOf(nb, map, lane, row));
-              values.push_back(vector::BroadcastOp::create(nb, loc, vectorOf(s.getType()), s));
-            }
-          }
+          for (int64_t v = 0; v < (byLane ? vectors : 1); ++v)
+            values.push_back(read(nb, a, laneValue(nb, laneBase, v), rowValue(nb, rowBase, r), lanesOf(v)));
         ins.push_back(values);
       }
       SmallVector<Value> next;
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t v = 0; v < vectors; ++v) {
           SmallVector<Value> args;
-          for (auto [in, values] : llvm::zip(op.getDpsInputOperands(), ins)) {
-            AffineMap map = op.getMatchingIndexingMap(in);
-            bool byLane = usesDim(map, plan.lane), byRow = plan.row >= 0 && usesDim(map, plan.row);
+          for (auto [a, values] : llvm::zip(inputs, ins)) {
+            bool byLane = usesDim(a.map, plan.lane), byRow = plan.row >= 0 && usesDim(a.map, plan.row);
             args.push_back(values[(byRow ? r : 0) * (byLane ? vectors : 1) + (byLane ? v : 0)]);
           }
           args.push_back(iterAccs[r * vectors + v]);
-          next.push_back(replayBody(nb, args));
+          next.push_back(replayBody(nb, op.getBody(), args));
         }
       return next;
     };
@@ -382,21 +410,28 @@ private:
       accs = step(b, loc, {}, accs);
     }
     for (int64_t r = 0; r < rows; ++r)
-      for (int64_t v = 0; v < vectors; ++v)
-        writeLanes(b, accs[r * vectors + v], laneValue(b, laneBase, v), rowValue(b, rowBase, r),
-                   lanesOf(v));
+      for (int64_t v = 0; v < vectors; ++v) {
+        Value lane = laneValue(b, laneBase, v), row = rowValue(b, rowBase, r);
+        Value result = accs[r * vectors + v];
+        if (fusion.epilogue)
+          result = applyElementwise(b, fusion.epilogue, fusion.epilogueInputs, result, lane, row,
+                                    lanesOf(v));
+        write(b, fusion.result, result, lane, row, lanesOf(v));
+      }
   }
 
-  /// The generic's scalar body applied lane-wise to vectors `args`.
-  Value replayBody(OpBuilder &b, ArrayRef<Value> args) {
-    Block *body = op.getBody();
+  /// A scalar body applied lane-wise to vectors `args`.
+  Value replayBody(OpBuilder &b, Block *body, ArrayRef<Value> args) {
     IRMapping map;
     for (auto [arg, v] : llvm::zip(body->getArguments(), args))
       map.map(arg, v);
     auto vectorized = [&](Value v) -> Value {
       if (Value m = map.lookupOrNull(v))
         return m;
-      Value bc = vector::BroadcastOp::create(b, loc, vectorOf(v.getType()), v);
+      Value scalar = v;
+      if (Operation *def = v.getDefiningOp(); def && def->hasTrait<OpTrait::ConstantLike>())
+        scalar = b.clone(*def)->getResult(0); // may be defined after the tiles
+      Value bc = vector::BroadcastOp::create(b, loc, vectorOf(v.getType()), scalar);
       map.map(v, bc);
       return bc;
     };
@@ -418,7 +453,9 @@ private:
 
   linalg::GenericOp op;
   const TilePlan &plan;
+  const TileFusion &fusion;
   Location loc;
+  SmallVector<Access> inputs;
   SmallVector<Value> dims;
   SmallVector<int64_t> outer, reductions;
   bool parallelMarked = false;
@@ -428,14 +465,30 @@ struct VectorizeReductionsPass : impl::VectorizeReductionsBase<VectorizeReductio
   using VectorizeReductionsBase::VectorizeReductionsBase;
   void runOnOperation() override {
     SmallVector<linalg::GenericOp> ops;
-    getOperation().walk([&](linalg::GenericOp op) { ops.push_back(op); });
+    // Only reductions: the elementwise ops they absorb are erased on the way.
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (op.getNumReductionLoops())
+        ops.push_back(op);
+    });
     for (linalg::GenericOp op : ops) {
       std::optional<TilePlan> plan = planFor(op, vectorBits);
       if (!plan)
         continue;
+      TileFusion fusion = findTileFusion(op);
+      if ((fusion.prologue && (!isVectorizableBody(fusion.prologue) ||
+                               !lanesAddressable(fusion.prologueInputs, plan->lane))) ||
+          (fusion.epilogue && (!isVectorizableBody(fusion.epilogue) ||
+                               !lanesAddressable(fusion.epilogueInputs, plan->lane))) ||
+          lanePosition(fusion.result.map, plan->lane) < 0)
+        fusion = TileFusion{{}, {}, {}, {}, accessOf(op, op.getDpsInitOperand(0)), {}};
       OpBuilder b(op);
-      TileEmitter(op, *plan).emit(b);
+      TileEmitter(op, *plan, fusion).emit(b);
+      Value buffer = op.getDpsInitOperand(0)->get();
       op.erase();
+      for (Operation *dead : fusion.deadAfter)
+        dead->erase();
+      if (auto alloc = buffer.getDefiningOp<memref::AllocOp>(); alloc && alloc->use_empty())
+        alloc.erase();
     }
   }
 };

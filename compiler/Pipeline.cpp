@@ -39,10 +39,10 @@ static std::string llvmDialectPipeline(const PipelineOptions &options) {
   return "one-shot-bufferize{bufferize-function-boundaries "
          "function-boundary-type-conversion=identity-layout-map},"
          "buffer-results-to-out-params{hoist-static-allocs modify-public-functions},"
-         "func.func(onnxc-lower-copies),canonicalize,onnxc-plan-workspace,"
+         "func.func(onnxc-lower-copies),canonicalize,"
          "func.func(onnxc-vectorize-reductions{vector-bits=" +
          std::to_string(options.vectorBits) +
-         "},convert-linalg-to-loops,onnxc-approximate-math),"
+         "}),onnxc-plan-workspace,func.func(convert-linalg-to-loops,onnxc-approximate-math),"
          "onnxc-outline-parallel,canonicalize,cse,"
          "func.func(convert-vector-to-scf),lower-affine,convert-scf-to-cf,canonicalize,cse,"
          "expand-strided-metadata,lower-affine,convert-vector-to-llvm,finalize-memref-to-llvm,"

@@ -1,0 +1,33 @@
+// Shared pieces of reduction tiling: buffer accesses and the elementwise ops fused into tiles.
+#ifndef ONNXC_CODEGEN_REDUCTIONTILES_H
+#define ONNXC_CODEGEN_REDUCTIONTILES_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+
+namespace onnxc::codegen {
+
+/// A buffer read or written at `map` of a reduction's loop indices.
+struct Access {
+  mlir::Value mem;
+  mlir::AffineMap map;
+};
+
+/// Elementwise generics that a reduction's tiles absorb, so its result buffer
+/// is never materialized: the prologue computes the accumulators' initial
+/// values (a bias broadcast), the epilogue maps the finished accumulators (an
+/// activation, a residual add) before they are stored to `result`.
+struct TileFusion {
+  mlir::linalg::GenericOp prologue, epilogue;
+  llvm::SmallVector<Access> prologueInputs;
+  llvm::SmallVector<Access> epilogueInputs; // the accumulator's slot has a null mem
+  Access result;                           // where tiles store their final values
+  llvm::SmallVector<mlir::Operation *> deadAfter; // erase in order once the tiles exist
+};
+
+/// What `op` (a reduction on buffers) can absorb; with neither prologue nor
+/// epilogue the tiles read and write the op's own output.
+TileFusion findTileFusion(mlir::linalg::GenericOp op);
+
+} // namespace onnxc::codegen
+
+#endif // ONNXC_CODEGEN_REDUCTIONTILES_H

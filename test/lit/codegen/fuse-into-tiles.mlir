@@ -1,0 +1,51 @@
+// RUN: onnxc-opt --pass-pipeline='builtin.module(func.func(onnxc-vectorize-reductions{vector-bits=512}))' %s | FileCheck %s
+
+// Tests that Conv + bias + Relu become one loop nest: the bias broadcast seeds
+// the accumulators, the Relu maps them before the store, and the conv's own
+// buffer (and its collapse_shape view) disappear.
+#w = affine_map<(n, g, m, oh, ow, c) -> (g, c, m)>
+#x = affine_map<(n, g, m, oh, ow, c) -> (n, g, c, oh, ow)>
+#y = affine_map<(n, g, m, oh, ow, c) -> (n, g, m, oh, ow)>
+#bias = affine_map<(n, g, m, oh, ow) -> (g, m)>
+#id5 = affine_map<(n, g, m, oh, ow) -> (n, g, m, oh, ow)>
+#id4 = affine_map<(n, m, oh, ow) -> (n, m, oh, ow)>
+memref.global "private" constant @w : memref<1x8x16xf32> = dense<1.0>
+memref.global "private" constant @b : memref<1x16xf32> = dense<0.5>
+// CHECK-LABEL: func @conv_bias_relu
+// CHECK-NOT: memref.alloc
+// CHECK-NOT: linalg.generic
+// CHECK: memref.load %{{.*}} : memref<1x16xf32>
+// CHECK: scf.for {{.*}} iter_args
+// CHECK: arith.mulf {{.*}} : vector<16xf32>
+// CHECK: scf.yield
+// CHECK: arith.maximumf {{.*}} : vector<16xf32>
+// CHECK: vector.transfer_write {{.*}} : vector<16xf32>, memref<1x16x4x32xf32>
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @conv_bias_relu(%x: memref<1x1x8x4x32xf32>, %out: memref<1x16x4x32xf32>) {
+  %w = memref.get_global @w : memref<1x8x16xf32>
+  %b = memref.get_global @b : memref<1x16xf32>
+  %acc = memref.alloc() : memref<1x1x16x4x32xf32>
+  linalg.generic {indexing_maps = [#bias, #id5], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]}
+      ins(%b : memref<1x16xf32>) outs(%acc : memref<1x1x16x4x32xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    linalg.yield %in : f32
+  }
+  linalg.generic {indexing_maps = [#w, #x, #y],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%w, %x : memref<1x8x16xf32>, memref<1x1x8x4x32xf32>) outs(%acc : memref<1x1x16x4x32xf32>) {
+  ^bb0(%a: f32, %v: f32, %s: f32):
+    %p = arith.mulf %a, %v fastmath<contract> : f32
+    %r = arith.addf %s, %p fastmath<contract> : f32
+    linalg.yield %r : f32
+  }
+  %flat = memref.collapse_shape %acc [[0], [1, 2], [3], [4]] : memref<1x1x16x4x32xf32> into memref<1x16x4x32xf32>
+  %zero = arith.constant 0.0 : f32
+  linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%flat : memref<1x16x4x32xf32>) outs(%out : memref<1x16x4x32xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  }
+  return
+}
