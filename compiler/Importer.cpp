@@ -26,7 +26,15 @@ LogicalResult GraphImporter::checkAttributesAndOperands(RegisteredOperationName 
   OperationState state(loc, opName);
   state.addOperands(operands);
   state.addAttributes(attrs);
-  state.addTypes(SmallVector<Type>(numResults, UnrankedTensorType::get(b.getF32Type())));
+  // Placeholder results of the first tensor operand's element type, so that
+  // same-type traits see a compatible type and only attributes can fail.
+  Type elem = b.getF32Type();
+  for (Value v : operands)
+    if (auto t = dyn_cast<TensorType>(v.getType())) {
+      elem = t.getElementType();
+      break;
+    }
+  state.addTypes(SmallVector<Type>(numResults, UnrankedTensorType::get(elem)));
   Operation *probe = Operation::create(state);
   SmallVector<Diagnostic> captured;
   bool reachedInference = false;

@@ -10,12 +10,23 @@ namespace onnxc::lowering {
 namespace {
 
 /// Scalar arithmetic that picks the float, signed or unsigned form by type.
+/// `type` is signless (arith's view); `unsignedInt` keeps ONNX's signedness.
 struct Scalar {
   OpBuilder &b;
   Location loc;
   Type type;
+  bool unsignedInt = false;
+  /// Arithmetic on values of the ONNX element type `onnxType`.
+  static Scalar of(OpBuilder &b, Location loc, Type onnxType) {
+    return Scalar{b, loc, signless(onnxType), onnxType.isUnsignedInteger()};
+  }
+  static Type signless(Type t) {
+    if (auto i = dyn_cast<IntegerType>(t))
+      return IntegerType::get(t.getContext(), i.getWidth());
+    return t;
+  }
   bool isFloat() const { return isa<FloatType>(type); }
-  bool isUnsigned() const { return type.isUnsignedInteger(); }
+  bool isUnsigned() const { return unsignedInt; }
   Value c(double v) { return scalarConstant(b, loc, type, v); }
   Value add(Value x, Value y) {
     return isFloat() ? (Value)arith::AddFOp::create(b, loc, x, y) : arith::AddIOp::create(b, loc, x, y);
@@ -41,10 +52,30 @@ struct Scalar {
       return arith::MinimumFOp::create(b, loc, x, y);
     return isUnsigned() ? (Value)arith::MinUIOp::create(b, loc, x, y) : arith::MinSIOp::create(b, loc, x, y);
   }
-  Value lessThanZero(Value x) {
+  Value lessThanZero(Value x) { return compare(arith::CmpFPredicate::OLT, arith::CmpIPredicate::slt, x, c(0)); }
+  /// x <pred> y with the float, signed or unsigned predicate.
+  Value compare(arith::CmpFPredicate f, arith::CmpIPredicate i, Value x, Value y) {
     if (isFloat())
-      return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x, c(0));
-    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, c(0));
+      return arith::CmpFOp::create(b, loc, f, x, y);
+    if (isUnsigned())
+      i = toUnsigned(i);
+    return arith::CmpIOp::create(b, loc, i, x, y);
+  }
+  static arith::CmpIPredicate toUnsigned(arith::CmpIPredicate p) {
+    switch (p) {
+    case arith::CmpIPredicate::slt: return arith::CmpIPredicate::ult;
+    case arith::CmpIPredicate::sle: return arith::CmpIPredicate::ule;
+    case arith::CmpIPredicate::sgt: return arith::CmpIPredicate::ugt;
+    case arith::CmpIPredicate::sge: return arith::CmpIPredicate::uge;
+    default: return p;
+    }
+  }
+  Value gt(Value x, Value y) { return compare(arith::CmpFPredicate::OGT, arith::CmpIPredicate::sgt, x, y); }
+  Value lt(Value x, Value y) { return compare(arith::CmpFPredicate::OLT, arith::CmpIPredicate::slt, x, y); }
+  Value rem(Value x, Value y) {
+    if (isFloat())
+      return arith::RemFOp::create(b, loc, x, y);
+    return isUnsigned() ? (Value)arith::RemUIOp::create(b, loc, x, y) : arith::RemSIOp::create(b, loc, x, y);
   }
   Value select(Value cond, Value x, Value y) { return arith::SelectOp::create(b, loc, cond, x, y); }
   Value exp(Value x) { return math::ExpOp::create(b, loc, x); }
@@ -60,6 +91,11 @@ struct Scalar {
 
 /// The scalar computation of each elementwise op; args are the block arguments.
 template <typename OpTy> struct ScalarOf;
+
+/// Arithmetic on the ONNX element type of `v` (for ops whose result type differs).
+Scalar operandScalar(Scalar s, Value v) { return Scalar::of(s.b, s.loc, getElementTypeOrSelf(v.getType())); }
+
+template <typename MathOp> Value math1(Scalar s, Value x) { return MathOp::create(s.b, s.loc, x); }
 #define SCALAR(OP, EXPR)                                                       \
   template <> struct ScalarOf<OP> {                                            \
     static Value compute(Scalar s, OP op, ValueRange a) { return EXPR; }       \
@@ -93,21 +129,135 @@ SCALAR(HardSigmoidOp,
 SCALAR(EluOp, s.elu(a[0], op.getAlpha().convertToDouble()))
 SCALAR(SeluOp, s.mul(s.c(op.getGamma().convertToDouble()),
                      s.elu(a[0], op.getAlpha().convertToDouble())))
+SCALAR(SinOp, math1<math::SinOp>(s, a[0]))
+SCALAR(CosOp, math1<math::CosOp>(s, a[0]))
+SCALAR(TanOp, math1<math::TanOp>(s, a[0]))
+SCALAR(AsinOp, math1<math::AsinOp>(s, a[0]))
+SCALAR(AcosOp, math1<math::AcosOp>(s, a[0]))
+SCALAR(AtanOp, math1<math::AtanOp>(s, a[0]))
+SCALAR(SinhOp, math1<math::SinhOp>(s, a[0]))
+SCALAR(CoshOp, math1<math::CoshOp>(s, a[0]))
+SCALAR(AsinhOp, math1<math::AsinhOp>(s, a[0]))
+SCALAR(AcoshOp, math1<math::AcoshOp>(s, a[0]))
+SCALAR(AtanhOp, math1<math::AtanhOp>(s, a[0]))
+SCALAR(RoundOp, math1<math::RoundEvenOp>(s, a[0]))
+SCALAR(SignOp, s.select(s.gt(a[0], s.c(0)), s.c(1), s.select(s.lt(a[0], s.c(0)), s.c(-1), s.c(0))))
+SCALAR(MishOp, s.mul(a[0], math1<math::TanhOp>(s, s.add(s.max(a[0], s.c(0)),
+                     math1<math::Log1pOp>(s, s.exp(s.neg(s.abs(a[0]))))))))
+SCALAR(NotOp, arith::XOrIOp::create(s.b, s.loc, a[0], s.c(1)))
+SCALAR(CeluOp, s.add(s.max(a[0], s.c(0)),
+                     s.min(s.c(0), s.mul(s.c(op.getAlpha().convertToDouble()),
+                                         s.sub(s.exp(s.div(a[0], s.c(op.getAlpha().convertToDouble()))), s.c(1))))))
+SCALAR(ThresholdedReluOp, s.select(s.gt(a[0], s.c(op.getAlpha().convertToDouble())), a[0], s.c(0)))
+SCALAR(ShrinkOp, s.select(s.lt(a[0], s.c(-op.getLambd().convertToDouble())),
+                          s.add(a[0], s.c(op.getBias().convertToDouble())),
+                          s.select(s.gt(a[0], s.c(op.getLambd().convertToDouble())),
+                                   s.sub(a[0], s.c(op.getBias().convertToDouble())), s.c(0))))
+SCALAR(IsNaNOp, arith::CmpFOp::create(s.b, s.loc, arith::CmpFPredicate::UNO, a[0], a[0]))
+SCALAR(EqualOp, operandScalar(s, op.getA()).compare(arith::CmpFPredicate::OEQ, arith::CmpIPredicate::eq, a[0], a[1]))
+SCALAR(LessOp, operandScalar(s, op.getA()).compare(arith::CmpFPredicate::OLT, arith::CmpIPredicate::slt, a[0], a[1]))
+SCALAR(LessOrEqualOp, operandScalar(s, op.getA()).compare(arith::CmpFPredicate::OLE, arith::CmpIPredicate::sle, a[0], a[1]))
+SCALAR(GreaterOp, operandScalar(s, op.getA()).compare(arith::CmpFPredicate::OGT, arith::CmpIPredicate::sgt, a[0], a[1]))
+SCALAR(GreaterOrEqualOp, operandScalar(s, op.getA()).compare(arith::CmpFPredicate::OGE, arith::CmpIPredicate::sge, a[0], a[1]))
+SCALAR(AndOp, arith::AndIOp::create(s.b, s.loc, a[0], a[1]))
+SCALAR(OrOp, arith::OrIOp::create(s.b, s.loc, a[0], a[1]))
+SCALAR(XorOp, arith::XOrIOp::create(s.b, s.loc, a[0], a[1]))
+SCALAR(PReluOp, s.select(s.lessThanZero(a[0]), s.mul(a[1], a[0]), a[0]))
+SCALAR(WhereOp, s.select(a[0], a[1], a[2]))
 #undef SCALAR
 
-template <> struct ScalarOf<PowOp> {
-  static Value compute(Scalar s, PowOp, ValueRange a) {
-    Value e = a[1];
-    if (s.isFloat()) {
-      if (isa<IntegerType>(e.getType()))
-        e = arith::SIToFPOp::create(s.b, s.loc, s.type, e);
-      else if (e.getType() != s.type)
-        e = arith::ExtFOp::create(s.b, s.loc, s.type, e);
-      return math::PowFOp::create(s.b, s.loc, a[0], e);
+template <> struct ScalarOf<IsInfOp> {
+  static Value compute(Scalar s, IsInfOp op, ValueRange a) {
+    Scalar in = operandScalar(s, op.getX());
+    auto inf = [&](bool neg) {
+      auto ft = cast<FloatType>(in.type);
+      return arith::ConstantOp::create(s.b, s.loc, FloatAttr::get(ft, APFloat::getInf(ft.getFloatSemantics(), neg)));
+    };
+    auto eq = [&](Value v) { return arith::CmpFOp::create(s.b, s.loc, arith::CmpFPredicate::OEQ, a[0], v); };
+    Value r = arith::ConstantIntOp::create(s.b, s.loc, 0, 1);
+    if (op.getDetectPositive())
+      r = arith::OrIOp::create(s.b, s.loc, r, eq(inf(false)));
+    if (op.getDetectNegative())
+      r = arith::OrIOp::create(s.b, s.loc, r, eq(inf(true)));
+    return r;
+  }
+};
+
+template <> struct ScalarOf<GeluOp> {
+  static Value compute(Scalar s, GeluOp op, ValueRange a) {
+    Value x = a[0];
+    if (op.getApproximate() == "tanh") {
+      Value inner = s.mul(s.c(0.7978845608028654), s.add(x, s.mul(s.c(0.044715), s.mul(x, s.mul(x, x)))));
+      return s.mul(s.mul(s.c(0.5), x), s.add(s.c(1), math1<math::TanhOp>(s, inner)));
     }
-    if (e.getType() != s.type)
-      e = arith::ExtSIOp::create(s.b, s.loc, s.type, e);
-    return math::IPowIOp::create(s.b, s.loc, a[0], e);
+    return s.mul(s.mul(s.c(0.5), x), s.add(s.c(1), math1<math::ErfOp>(s, s.mul(x, s.c(0.7071067811865476)))));
+  }
+};
+
+/// fmod = 1: C's fmod (sign of the dividend); fmod = 0: the sign of the divisor.
+template <> struct ScalarOf<ModOp> {
+  static Value compute(Scalar s, ModOp op, ValueRange a) {
+    Value r = s.rem(a[0], a[1]);
+    if (op.getFmod() || s.isUnsigned())
+      return r;
+    Value nonzero = s.compare(arith::CmpFPredicate::ONE, arith::CmpIPredicate::ne, r, s.c(0));
+    Value signsDiffer = arith::XOrIOp::create(s.b, s.loc, s.lessThanZero(r), s.lessThanZero(a[1]));
+    Value fix = arith::AndIOp::create(s.b, s.loc, nonzero, signsDiffer);
+    return s.select(fix, s.add(r, a[1]), r);
+  }
+};
+
+template <> struct ScalarOf<BitShiftOp> {
+  static Value compute(Scalar s, BitShiftOp op, ValueRange a) {
+    if (op.getDirection() == "LEFT")
+      return arith::ShLIOp::create(s.b, s.loc, a[0], a[1]);
+    return arith::ShRUIOp::create(s.b, s.loc, a[0], a[1]);
+  }
+};
+
+/// Max, Min, Sum, Mean fold their inputs left to right.
+template <typename OpTy> struct VariadicScalar {
+  static Value compute(Scalar s, OpTy, ValueRange a) {
+    Value r = a[0];
+    for (Value v : a.drop_front()) {
+      if constexpr (std::is_same_v<OpTy, MaxOp>)
+        r = s.max(r, v);
+      else if constexpr (std::is_same_v<OpTy, MinOp>)
+        r = s.min(r, v);
+      else
+        r = s.add(r, v);
+    }
+    if constexpr (std::is_same_v<OpTy, MeanOp>)
+      r = s.div(r, s.c((double)a.size()));
+    return r;
+  }
+};
+template <> struct ScalarOf<MaxOp> : VariadicScalar<MaxOp> {};
+template <> struct ScalarOf<MinOp> : VariadicScalar<MinOp> {};
+template <> struct ScalarOf<SumOp> : VariadicScalar<SumOp> {};
+template <> struct ScalarOf<MeanOp> : VariadicScalar<MeanOp> {};
+
+/// Pow: float bases use powf (an integer exponent converted); integer bases go
+/// through f64 and truncate back, like the reference implementation.
+template <> struct ScalarOf<PowOp> {
+  static Value compute(Scalar s, PowOp op, ValueRange a) {
+    Scalar exp = operandScalar(s, op.getB());
+    Type f = s.isFloat() ? s.type : Float64Type::get(s.b.getContext());
+    auto toFloat = [&](Value v, const Scalar &of) -> Value {
+      if (!of.isFloat())
+        return of.isUnsigned() ? (Value)arith::UIToFPOp::create(s.b, s.loc, f, v)
+                               : arith::SIToFPOp::create(s.b, s.loc, f, v);
+      if (v.getType() == f)
+        return v;
+      return cast<FloatType>(v.getType()).getWidth() < cast<FloatType>(f).getWidth()
+                 ? (Value)arith::ExtFOp::create(s.b, s.loc, f, v)
+                 : arith::TruncFOp::create(s.b, s.loc, f, v);
+    };
+    Value r = math::PowFOp::create(s.b, s.loc, toFloat(a[0], s), toFloat(a[1], exp));
+    if (s.isFloat())
+      return r;
+    return s.isUnsigned() ? (Value)arith::FPToUIOp::create(s.b, s.loc, s.type, r)
+                          : arith::FPToSIOp::create(s.b, s.loc, s.type, r);
   }
 };
 
@@ -124,6 +274,10 @@ template <> struct ScalarOf<ClipOp> {
   }
 };
 
+Value castTo(OpBuilder &b, Location loc, Value v, Type t) {
+  return v.getType() == t ? v : UnrealizedConversionCastOp::create(b, loc, t, v).getResult(0);
+}
+
 template <typename OpTy> struct ElementwiseLowering : OpConversionPattern<OpTy> {
   using OpConversionPattern<OpTy>::OpConversionPattern;
   LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
@@ -138,7 +292,12 @@ template <typename OpTy> struct ElementwiseLowering : OpConversionPattern<OpTy> 
     Type elem = type.getElementType();
     Value r = elementwise(rewriter, op.getLoc(), type, inputs,
                           [&](OpBuilder &b, Location loc, ValueRange args) {
-                            return ScalarOf<OpTy>::compute(Scalar{b, loc, elem}, op, args);
+                            // arith works on signless integers; signedness stays in Scalar.
+                            SmallVector<Value> signless;
+                            for (Value a : args)
+                              signless.push_back(castTo(b, loc, a, Scalar::signless(a.getType())));
+                            Value v = ScalarOf<OpTy>::compute(Scalar::of(b, loc, elem), op, signless);
+                            return castTo(b, loc, v, elem);
                           });
     rewriter.replaceOp(op, r);
     return success();
@@ -160,7 +319,23 @@ void populateElementwisePatterns(RewritePatternSet &patterns) {
                ElementwiseLowering<SoftplusOp>, ElementwiseLowering<SoftsignOp>,
                ElementwiseLowering<LeakyReluOp>, ElementwiseLowering<HardSigmoidOp>,
                ElementwiseLowering<EluOp>, ElementwiseLowering<SeluOp>,
-               ElementwiseLowering<ClipOp>>(patterns.getContext());
+               ElementwiseLowering<ClipOp>, ElementwiseLowering<SinOp>, ElementwiseLowering<CosOp>,
+               ElementwiseLowering<TanOp>, ElementwiseLowering<AsinOp>, ElementwiseLowering<AcosOp>,
+               ElementwiseLowering<AtanOp>, ElementwiseLowering<SinhOp>, ElementwiseLowering<CoshOp>,
+               ElementwiseLowering<AsinhOp>, ElementwiseLowering<AcoshOp>,
+               ElementwiseLowering<AtanhOp>, ElementwiseLowering<RoundOp>,
+               ElementwiseLowering<SignOp>, ElementwiseLowering<MishOp>, ElementwiseLowering<NotOp>,
+               ElementwiseLowering<CeluOp>, ElementwiseLowering<ThresholdedReluOp>,
+               ElementwiseLowering<ShrinkOp>, ElementwiseLowering<IsNaNOp>,
+               ElementwiseLowering<IsInfOp>, ElementwiseLowering<GeluOp>,
+               ElementwiseLowering<EqualOp>, ElementwiseLowering<LessOp>,
+               ElementwiseLowering<LessOrEqualOp>, ElementwiseLowering<GreaterOp>,
+               ElementwiseLowering<GreaterOrEqualOp>, ElementwiseLowering<AndOp>,
+               ElementwiseLowering<OrOp>, ElementwiseLowering<XorOp>, ElementwiseLowering<PReluOp>,
+               ElementwiseLowering<WhereOp>, ElementwiseLowering<ModOp>,
+               ElementwiseLowering<BitShiftOp>, ElementwiseLowering<MaxOp>,
+               ElementwiseLowering<MinOp>, ElementwiseLowering<SumOp>,
+               ElementwiseLowering<MeanOp>>(patterns.getContext());
 }
 
 } // namespace onnxc::lowering

@@ -25,7 +25,7 @@ struct LowerOnnxToLinalgPass : impl::LowerOnnxToLinalgBase<LowerOnnxToLinalgPass
     populateShapePatterns(patterns);
     ConversionTarget target(*ctx);
     target.addIllegalDialect<onnx::OnnxDialect>();
-    target.addLegalOp<ModuleOp>();
+    target.addLegalOp<ModuleOp, UnrealizedConversionCastOp>(); // signedness casts in bodies
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect, arith::ArithDialect,
                            math::MathDialect, func::FuncDialect>();
     ConversionConfig config;

@@ -60,7 +60,95 @@ BINARY_INFER(SubOp, true)
 BINARY_INFER(MulOp, true)
 BINARY_INFER(DivOp, true)
 BINARY_INFER(PowOp, false)
+BINARY_INFER(AndOp, true)
+BINARY_INFER(OrOp, true)
+BINARY_INFER(XorOp, true)
+BINARY_INFER(ModOp, true)
 #undef BINARY_INFER
+
+/// Broadcast of all `inputs` (same element type) with `elem` (or theirs) as element type.
+static LogicalResult inferBroadcastAll(Loc loc, ValueRange inputs, Type elem, Types &types) {
+  if (inputs.empty())
+    return emitOptionalError(loc, "expects at least one input");
+  SmallVector<int64_t> shape;
+  Type inElem;
+  for (auto [i, v] : llvm::enumerate(inputs)) {
+    RankedTensorType t;
+    if (failed(requireStaticType(loc, v, "input", t)))
+      return failure();
+    if (inElem && t.getElementType() != inElem)
+      return emitOptionalError(loc, "element types differ: ", inElem, " and ", t.getElementType());
+    inElem = t.getElementType();
+    auto b = i == 0 ? std::optional<SmallVector<int64_t>>(SmallVector<int64_t>(t.getShape()))
+                    : broadcastShapes(shape, t.getShape());
+    if (!b)
+      return emitOptionalError(loc, "input shapes do not broadcast");
+    shape = *b;
+  }
+  types.push_back(tensorOf(shape, elem ? elem : inElem));
+  return success();
+}
+
+#define COMPARE_INFER(OP)                                                      \
+  LogicalResult OP::inferReturnTypes(MLIRContext *ctx, Loc loc, Adaptor a,     \
+                                     Types &types) {                           \
+    return inferBroadcastAll(loc, {a.getA(), a.getB()}, IntegerType::get(ctx, 1), types); \
+  }
+COMPARE_INFER(EqualOp)
+COMPARE_INFER(LessOp)
+COMPARE_INFER(LessOrEqualOp)
+COMPARE_INFER(GreaterOp)
+COMPARE_INFER(GreaterOrEqualOp)
+#undef COMPARE_INFER
+
+#define VARIADIC_INFER(OP)                                                     \
+  LogicalResult OP::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a, Types &types) { \
+    return inferBroadcastAll(loc, a.getData_0(), Type(), types);               \
+  }
+VARIADIC_INFER(MaxOp)
+VARIADIC_INFER(MinOp)
+VARIADIC_INFER(SumOp)
+VARIADIC_INFER(MeanOp)
+#undef VARIADIC_INFER
+
+#define PREDICATE_INFER(OP)                                                    \
+  LogicalResult OP::inferReturnTypes(MLIRContext *ctx, Loc loc, Adaptor a,     \
+                                     Types &types) {                           \
+    return inferBroadcastAll(loc, a.getX(), IntegerType::get(ctx, 1), types);  \
+  }
+PREDICATE_INFER(IsNaNOp)
+PREDICATE_INFER(IsInfOp)
+#undef PREDICATE_INFER
+
+LogicalResult BitShiftOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a, Types &types) {
+  return inferBroadcast(loc, a.getX(), a.getY(), true, types);
+}
+
+LogicalResult PReluOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a, Types &types) {
+  RankedTensorType tx;
+  if (failed(requireStaticType(loc, a.getX(), "X", tx)) ||
+      failed(inferBroadcastAll(loc, {a.getX(), a.getSlope()}, Type(), types)))
+    return failure();
+  if (cast<RankedTensorType>(types.back()).getShape() != tx.getShape())
+    return emitOptionalError(loc, "slope must broadcast to X's shape");
+  return success();
+}
+
+LogicalResult WhereOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a, Types &types) {
+  RankedTensorType tc;
+  if (failed(requireStaticType(loc, a.getCondition(), "condition", tc)))
+    return failure();
+  if (!tc.getElementType().isInteger(1))
+    return emitOptionalError(loc, "condition must be a bool tensor");
+  SmallVector<Type> xy;
+  if (failed(inferBroadcastAll(loc, {a.getX(), a.getY()}, Type(), xy)))
+    return failure();
+  auto shape = broadcastShapes(tc.getShape(), cast<RankedTensorType>(xy[0]).getShape());
+  if (!shape)
+    return emitOptionalError(loc, "condition does not broadcast with X and Y");
+  types.push_back(tensorOf(*shape, cast<RankedTensorType>(xy[0]).getElementType()));
+  return success();
+}
 
 LogicalResult ClipOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
                                        Types &types) {

@@ -230,6 +230,8 @@ def main(argv=None):
         if mine:
             print(f"  {suite}: {mine.count('pass')} of {len(mine)} pass")
 
+    actual = os.path.join(args.workdir, "expectations.actual.txt")
+    write_expectations(actual, {**expected, **results}, expected)
     if args.update:
         if args.filter:
             merged = {c: v for c, v in expected.items()}
@@ -247,7 +249,7 @@ def main(argv=None):
     if changed:
         print(f"{len(changed)} outcome(s) differ from {args.expectations}:")
         print("\n".join(changed))
-        print("Fix the regression, or record the new outcome with --update.")
+        print(f"Fix the regression, or record the new outcomes: --update, or copy {actual}.")
         return 1
     print("all outcomes match the expectations file")
     return 0
