@@ -99,6 +99,23 @@ LogicalResult upgradeCoercedSoftmax(GraphImporter &g, NodeState &n) {
   return success();
 }
 
+/// Constant's value_float(s)/value_int(s) forms become a `value` tensor.
+LogicalResult upgradeConstantForms(NodeState &n) {
+  Builder b(n.loc.getContext());
+  Attribute value;
+  if (auto f = dyn_cast_or_null<FloatAttr>(take(n, "value_float")))
+    value = DenseElementsAttr::get(RankedTensorType::get({}, b.getF32Type()), (float)f.getValueAsDouble());
+  else if (auto fs = dyn_cast_or_null<DenseF32ArrayAttr>(take(n, "value_floats")))
+    value = DenseElementsAttr::get(RankedTensorType::get({(int64_t)fs.size()}, b.getF32Type()), fs.asArrayRef());
+  else if (auto i = dyn_cast_or_null<IntegerAttr>(take(n, "value_int")))
+    value = DenseElementsAttr::get(RankedTensorType::get({}, b.getI64Type()), (int64_t)i.getInt());
+  else if (auto is = dyn_cast_or_null<DenseI64ArrayAttr>(take(n, "value_ints")))
+    value = DenseElementsAttr::get(RankedTensorType::get({(int64_t)is.size()}, b.getI64Type()), is.asArrayRef());
+  if (value)
+    n.attrs.set("value", value);
+  return success();
+}
+
 /// Cast before 6 names the target type as a string.
 LogicalResult upgradeCastName(NodeState &n) {
   auto s = dyn_cast_or_null<StringAttr>(n.attrs.get("to"));
@@ -123,7 +140,10 @@ LogicalResult GraphImporter::upgrade(NodeState &n) {
     return upgradeLegacyBroadcast(*this, n);
   if (op == "ReduceSum" && v < 13)
     return intsAttrToInput(*this, n, "axes", 1);
-  if ((op == "ReduceMean" || op == "ReduceMax" || op == "ReduceMin" || op == "ReduceProd") && v < 18)
+  if ((op == "ReduceMean" || op == "ReduceMax" || op == "ReduceMin" || op == "ReduceProd" ||
+       op == "ReduceL1" || op == "ReduceL2" || op == "ReduceLogSum" || op == "ReduceLogSumExp" ||
+       op == "ReduceSumSquare") &&
+      v < 18)
     return intsAttrToInput(*this, n, "axes", 1);
   if ((op == "Squeeze" || op == "Unsqueeze") && v < 13)
     return intsAttrToInput(*this, n, "axes", 1);
@@ -152,6 +172,8 @@ LogicalResult GraphImporter::upgrade(NodeState &n) {
     n.attrs.set("axis", Builder(&ctx).getI64IntegerAttr(1));
   if (op == "Cast")
     return upgradeCastName(n);
+  if (op == "Constant")
+    return upgradeConstantForms(n);
   return success();
 }
 

@@ -30,8 +30,14 @@ struct LowerOnnxToLinalgPass : impl::LowerOnnxToLinalgBase<LowerOnnxToLinalgPass
                            math::MathDialect, func::FuncDialect>();
     ConversionConfig config;
     // Ops that fail to lower are named in the error; diagnostics carry node locations.
+    // `none` placeholders of omitted inputs stay until their users are lowered.
+    target.addLegalOp<onnx::NoValueOp>();
     if (failed(applyFullConversion(getOperation(), target, std::move(patterns), config)))
-      signalPassFailure();
+      return signalPassFailure();
+    getOperation().walk([&](onnx::NoValueOp op) {
+      if (op->use_empty())
+        op->erase();
+    });
   }
 };
 } // namespace

@@ -118,6 +118,13 @@ OpFoldResult ShapeOfOp::fold(FoldAdaptor) {
   return DenseElementsAttr::get(rt, ArrayRef<int64_t>(dims));
 }
 
+OpFoldResult SizeOp::fold(FoldAdaptor) {
+  auto t = getStaticType(getData());
+  if (!t)
+    return {};
+  return DenseElementsAttr::get(cast<RankedTensorType>(getType()), ArrayRef<int64_t>{t.getNumElements()});
+}
+
 OpFoldResult CastOp::fold(FoldAdaptor a) {
   if (getInput().getType() == getType())
     return getInput();

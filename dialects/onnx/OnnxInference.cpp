@@ -345,6 +345,26 @@ static LogicalResult inferReduce(Loc loc, ReduceAdaptor a, Types &types) {
   types.push_back(tensorOf(out, t.getElementType()));
   return success();
 }
+#define ARG_INFER(OP)                                                          \
+  LogicalResult OP::inferReturnTypes(MLIRContext *ctx, Loc loc, Adaptor a, Types &types) { \
+    RankedTensorType t;                                                        \
+    if (failed(requireStaticType(loc, a.getData(), "data", t)))               \
+      return failure();                                                        \
+    auto axis = normalizeAxis(a.getAxis(), t.getRank());                       \
+    if (!axis || t.getRank() == 0)                                             \
+      return emitOptionalError(loc, "axis ", a.getAxis(), " is out of range for rank ", t.getRank()); \
+    SmallVector<int64_t> shape(t.getShape());                                  \
+    if (a.getKeepdims())                                                       \
+      shape[*axis] = 1;                                                        \
+    else                                                                       \
+      shape.erase(shape.begin() + *axis);                                      \
+    types.push_back(tensorOf(shape, IntegerType::get(ctx, 64)));               \
+    return success();                                                          \
+  }
+ARG_INFER(ArgMaxOp)
+ARG_INFER(ArgMinOp)
+#undef ARG_INFER
+
 #define REDUCE_INFER(OP)                                                       \
   LogicalResult OP::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,        \
                                      Types &types) {                           \
@@ -355,6 +375,11 @@ REDUCE_INFER(ReduceSumOp)
 REDUCE_INFER(ReduceMaxOp)
 REDUCE_INFER(ReduceMinOp)
 REDUCE_INFER(ReduceProdOp)
+REDUCE_INFER(ReduceL1Op)
+REDUCE_INFER(ReduceL2Op)
+REDUCE_INFER(ReduceLogSumOp)
+REDUCE_INFER(ReduceLogSumExpOp)
+REDUCE_INFER(ReduceSumSquareOp)
 #undef REDUCE_INFER
 
 template <typename SoftmaxOp> static LogicalResult verifySoftmax(SoftmaxOp op) {

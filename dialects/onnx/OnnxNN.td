@@ -139,5 +139,21 @@ def ONNX_ReduceSumOp : ONNX_ReduceOp<"ReduceSum", "sum">;
 def ONNX_ReduceMaxOp : ONNX_ReduceOp<"ReduceMax", "maximum">;
 def ONNX_ReduceMinOp : ONNX_ReduceOp<"ReduceMin", "minimum">;
 def ONNX_ReduceProdOp : ONNX_ReduceOp<"ReduceProd", "product">;
+// Index of the largest/smallest element along `axis` (int64).
+class ONNX_ArgOp<string mnemonic, string what> : ONNX_InferOp<mnemonic, 1> {
+  let summary = "the index of the " # what # " element along `axis`";
+  let arguments = (ins AnyTensor:$data, DefaultValuedAttr<I64Attr, "0">:$axis,
+                   DefaultValuedAttr<I64Attr, "1">:$keepdims,
+                   DefaultValuedAttr<I64Attr, "0">:$select_last_index);
+  let results = (outs AnyTensor:$reduced);
+}
+def ONNX_ArgMaxOp : ONNX_ArgOp<"ArgMax", "largest">;
+def ONNX_ArgMinOp : ONNX_ArgOp<"ArgMin", "smallest">;
+
+def ONNX_ReduceL1Op : ONNX_ReduceOp<"ReduceL1", "sum of absolute values">;
+def ONNX_ReduceL2Op : ONNX_ReduceOp<"ReduceL2", "square root of the sum of squares">;
+def ONNX_ReduceLogSumOp : ONNX_ReduceOp<"ReduceLogSum", "log of the sum">;
+def ONNX_ReduceLogSumExpOp : ONNX_ReduceOp<"ReduceLogSumExp", "log of the sum of exponentials">;
+def ONNX_ReduceSumSquareOp : ONNX_ReduceOp<"ReduceSumSquare", "sum of squares">;
 
 #endif // ONNXC_ONNX_NN_TD

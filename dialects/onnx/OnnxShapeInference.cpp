@@ -54,6 +54,14 @@ LogicalResult DropoutOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
   return success();
 }
 
+LogicalResult SizeOp::inferReturnTypes(MLIRContext *ctx, Loc loc, Adaptor a, Types &types) {
+  RankedTensorType t;
+  if (failed(requireStaticType(loc, a.getData(), "data", t)))
+    return failure();
+  types.push_back(RankedTensorType::get({}, IntegerType::get(ctx, 64)));
+  return success();
+}
+
 LogicalResult ShapeOfOp::inferReturnTypes(MLIRContext *ctx, Loc loc, Adaptor a,
                                           Types &types) {
   RankedTensorType t;

@@ -69,6 +69,13 @@ def ONNX_ShapeOfOp : ONNX_ShapeOp<"Shape", 1, "the shape as a 1-D int64 tensor (
   let hasFolder = 1;
 }
 
+def ONNX_SizeOp : ONNX_ShapeOp<"Size", 1, "the element count as an int64 scalar",
+    "%n = onnx.Size(%x) : (tensor<2x3xf32>) -> tensor<i64>"> {
+  let arguments = (ins AnyTensor:$data);
+  let results = (outs AnyTensor:$size);
+  let hasFolder = 1;
+}
+
 def ONNX_FlattenOp : ONNX_ShapeOp<"Flatten", 1, "reshapes to 2-D around `axis`",
     "%y = onnx.Flatten(%x) {axis = 1 : i64} : (tensor<1x4x2x2xf32>) -> tensor<1x16xf32>"> {
   let arguments = (ins AnyTensor:$input, DefaultValuedAttr<I64Attr, "1">:$axis);
