@@ -17,6 +17,7 @@ struct NodeState {
   int64_t opset;
   /// Set by an upgrade that built the node's results itself.
   std::optional<llvm::SmallVector<mlir::Value>> results;
+  int numOutputs = 1; // outputs the node lists
 };
 
 class GraphImporter {

@@ -82,7 +82,9 @@ FailureOr<SmallVector<Value>> GraphImporter::buildOp(StringRef opType, ArrayRef<
       kept.push_back(a);
   opName->populateDefaultAttrs(kept);
   DictionaryAttr dict = kept.getDictionary(&ctx);
-  if (failed(checkAttributesAndOperands(*opName, operands, kept, info->getOnnxNumOutputs(), loc)))
+  // Variadic results (-1) verify with one placeholder.
+  if (failed(checkAttributesAndOperands(*opName, operands, kept,
+                                        std::max(info->getOnnxNumOutputs(), 1), loc)))
     return failure();
   SmallVector<Type> types;
   auto *infer = opName->getInterface<InferTypeOpInterface>();
@@ -324,7 +326,7 @@ OwningOpRef<ModuleOp> importModel(MLIRContext &ctx, const ::onnx::ModelProto &mo
       return emitError(loc) << "unsupported op " << node.op_type() << " from domain '" << node.domain()
                             << "'",
              nullptr;
-    NodeState state{node.op_type(), {}, {}, loc, opset, std::nullopt};
+    NodeState state{node.op_type(), {}, {}, loc, opset, std::nullopt, node.output_size()};
     for (const std::string &in : node.input()) {
       if (in.empty()) {
         state.inputs.push_back(Value());

@@ -1,6 +1,7 @@
 // Rewrites older ONNX opset forms into the newest semantics the onnx dialect models.
 #include "compiler/GraphImporter.h"
 #include "dialects/onnx/OnnxDialect.h"
+#include "dialects/onnx/OnnxUtils.h"
 
 #include "mlir/IR/Diagnostics.h"
 
@@ -174,6 +175,25 @@ LogicalResult GraphImporter::upgrade(NodeState &n) {
     return upgradeCastName(n);
   if (op == "Constant")
     return upgradeConstantForms(n);
+  if (op == "CastLike") {
+    // CastLike(x, like) is Cast(x) to like's element type.
+    auto like = n.inputs.size() == 2 && n.inputs[1] ? dyn_cast<TensorType>(n.inputs[1].getType()) : nullptr;
+    int32_t code = like ? onnxc::onnx::onnxCodeFromElementType(like.getElementType()) : 0;
+    if (!code)
+      return emitError(n.loc) << "CastLike needs a tensor 'target_type' input of a supported type";
+    n.opType = "Cast";
+    n.inputs.resize(1);
+    n.attrs.set("to", Builder(&ctx).getI64IntegerAttr(code));
+    return success();
+  }
+  if (op == "Split") {
+    if (v < 13 && failed(intsAttrToInput(*this, n, "split", 1)))
+      return failure();
+    bool hasSplit = n.inputs.size() > 1 && n.inputs[1];
+    if (!hasSplit && !n.attrs.get("num_outputs"))
+      n.attrs.set("num_outputs", Builder(&ctx).getI64IntegerAttr(n.numOutputs));
+    return success();
+  }
   return success();
 }
 

@@ -197,4 +197,29 @@ SmallVector<Value> windowSlices(OpBuilder &b, Location loc, Value padded,
   return slices;
 }
 
+Value gatherGeneric(OpBuilder &b, Location loc, RankedTensorType type, ValueRange inputs,
+                    ArrayRef<AffineMap> inputMaps, Value src,
+                    function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)> srcIndex) {
+  SmallVector<AffineMap> maps(inputMaps);
+  maps.push_back(b.getMultiDimIdentityMap(type.getRank()));
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{type}, inputs, emptyTensor(b, loc, type), maps,
+             SmallVector<utils::IteratorType>(type.getRank(), utils::IteratorType::parallel),
+             [&](OpBuilder &nb, Location nl, ValueRange args) {
+               SmallVector<Value> idx = srcIndex(nb, nl, args.drop_back());
+               linalg::YieldOp::create(nb, nl, tensor::ExtractOp::create(nb, nl, src, idx).getResult());
+             })
+      .getResult(0);
+}
+
+Value clampedIndex(OpBuilder &b, Location loc, Value i, int64_t dim) {
+  i = arith::IndexCastOp::create(b, loc, b.getIndexType(), i);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value neg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, i, zero);
+  i = arith::SelectOp::create(b, loc, neg,
+                              arith::AddIOp::create(b, loc, i, arith::ConstantIndexOp::create(b, loc, dim)), i);
+  i = arith::MaxSIOp::create(b, loc, i, zero);
+  return arith::MinSIOp::create(b, loc, i, arith::ConstantIndexOp::create(b, loc, dim - 1));
+}
+
 } // namespace onnxc::lowering

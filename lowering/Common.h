@@ -56,6 +56,20 @@ mlir::Value reduce(mlir::OpBuilder &b, mlir::Location loc, mlir::Value src,
                    mlir::Value init, BodyFn combine);
 
 /// Per-family pattern registration, one per lowering file.
+/// A parallel generic producing `type` whose element is `src[srcIndex(args)]`;
+/// `inputs` (read at `inputMaps`) feed srcIndex.
+mlir::Value gatherGeneric(
+    mlir::OpBuilder &b, mlir::Location loc, mlir::RankedTensorType type, mlir::ValueRange inputs,
+    llvm::ArrayRef<mlir::AffineMap> inputMaps, mlir::Value src,
+    llvm::function_ref<llvm::SmallVector<mlir::Value>(mlir::OpBuilder &, mlir::Location, mlir::ValueRange)>
+        srcIndex);
+
+/// Integer index `i` into an axis of size `dim` as an `index`: negative values
+/// wrap once and anything still out of range is clamped, so generated code never
+/// reads outside the tensor.
+mlir::Value clampedIndex(mlir::OpBuilder &b, mlir::Location loc, mlir::Value i, int64_t dim);
+
+void populateLossPatterns(mlir::RewritePatternSet &patterns);
 void populateElementwisePatterns(mlir::RewritePatternSet &patterns);
 void populateLinearAlgebraPatterns(mlir::RewritePatternSet &patterns);
 void populateConvPatterns(mlir::RewritePatternSet &patterns);

@@ -23,6 +23,7 @@ struct LowerOnnxToLinalgPass : impl::LowerOnnxToLinalgBase<LowerOnnxToLinalgPass
     populateNormalizationPatterns(patterns);
     populateReductionPatterns(patterns);
     populateShapePatterns(patterns);
+    populateLossPatterns(patterns);
     ConversionTarget target(*ctx);
     target.addIllegalDialect<onnx::OnnxDialect>();
     target.addLegalOp<ModuleOp, UnrealizedConversionCastOp>(); // signedness casts in bodies

@@ -85,10 +85,63 @@ struct SoftmaxLowering : OpConversionPattern<SoftmaxOp> {
   }
 };
 
+/// LayerNormalization: mean and variance over the axes from `axis` on.
+struct LayerNormLowering : OpConversionPattern<LayerNormalizationOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(LayerNormalizationOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getY().getType());
+    auto statsType = cast<RankedTensorType>(op.getMean().getType());
+    Type elem = type.getElementType();
+    int64_t axis = *normalizeAxis((int64_t)op.getAxis(), type.getRank());
+    SmallVector<int64_t> axes;
+    int64_t count = 1;
+    for (int64_t i = axis; i < type.getRank(); ++i) {
+      axes.push_back(i);
+      count *= type.getDimSize(i);
+    }
+    auto meanOf = [&](Value v) {
+      Value sum = reduce(rewriter, loc, v, axes, true, scalarConstant(rewriter, loc, elem, 0),
+                         [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                           return arith::AddFOp::create(b, l, a[0], a[1]);
+                         });
+      return elementwise(rewriter, loc, statsType, sum, [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+        return arith::DivFOp::create(b, l, a[0], scalarConstant(b, l, elem, (double)count));
+      });
+    };
+    Value x = adaptor.getX();
+    Value mean = meanOf(x);
+    Value centered = elementwise(rewriter, loc, type, ValueRange{x, mean},
+                                 [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                                   return arith::SubFOp::create(b, l, a[0], a[1]);
+                                 });
+    Value squares = elementwise(rewriter, loc, type, centered, [](OpBuilder &b, Location l, ValueRange a) -> Value {
+      return arith::MulFOp::create(b, l, a[0], a[0]);
+    });
+    double eps = op.getEpsilon().convertToDouble();
+    Value invStd = elementwise(rewriter, loc, statsType, meanOf(squares),
+                               [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                                 Value v = arith::AddFOp::create(b, l, a[0], scalarConstant(b, l, elem, eps));
+                                 return math::RsqrtOp::create(b, l, v);
+                               });
+    SmallVector<Value> ins{centered, invStd, adaptor.getScale()};
+    bool hasBias = !isNone(adaptor.getB());
+    if (hasBias)
+      ins.push_back(adaptor.getB());
+    Value y = elementwise(rewriter, loc, type, ins, [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+      Value v = arith::MulFOp::create(b, l, arith::MulFOp::create(b, l, a[0], a[1]), a[2]);
+      return hasBias ? (Value)arith::AddFOp::create(b, l, v, a[3]) : v;
+    });
+    rewriter.replaceOp(op, {y, mean, invStd});
+    return success();
+  }
+};
+
 } // namespace
 
 void populateNormalizationPatterns(RewritePatternSet &patterns) {
-  patterns.add<BatchNormLowering, SoftmaxLowering<SoftmaxOp, false>,
+  patterns.add<BatchNormLowering, LayerNormLowering, SoftmaxLowering<SoftmaxOp, false>,
                SoftmaxLowering<LogSoftmaxOp, true>>(patterns.getContext());
 }
 

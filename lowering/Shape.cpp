@@ -39,16 +39,6 @@ template <typename OpTy> struct ConstantLowering : OpConversionPattern<OpTy> {
   }
 };
 
-struct NoValueLowering : OpConversionPattern<NoValueOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(NoValueOp op, OpAdaptor, ConversionPatternRewriter &rewriter) const override {
-    if (!op->use_empty())
-      return rewriter.notifyMatchFailure(op, "none value still used");
-    rewriter.eraseOp(op);
-    return success();
-  }
-};
-
 template <typename OpTy> struct ForwardLowering : OpConversionPattern<OpTy> {
   using OpConversionPattern<OpTy>::OpConversionPattern;
   LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
@@ -137,21 +127,6 @@ struct ConcatLowering : OpConversionPattern<ConcatOp> {
 
 /// A generic that computes every result element by reading `src` at an index
 /// derived from the loop indices (Gather, Slice with negative steps).
-Value gatherGeneric(OpBuilder &b, Location loc, RankedTensorType type, ValueRange inputs,
-                    ArrayRef<AffineMap> inputMaps, Value src,
-                    function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)> srcIndex) {
-  SmallVector<AffineMap> maps(inputMaps);
-  maps.push_back(b.getMultiDimIdentityMap(type.getRank()));
-  return linalg::GenericOp::create(
-             b, loc, TypeRange{type}, inputs, emptyTensor(b, loc, type), maps,
-             SmallVector<utils::IteratorType>(type.getRank(), utils::IteratorType::parallel),
-             [&](OpBuilder &nb, Location nl, ValueRange args) {
-               SmallVector<Value> idx = srcIndex(nb, nl, args.drop_back());
-               linalg::YieldOp::create(nb, nl, tensor::ExtractOp::create(nb, nl, src, idx).getResult());
-             })
-      .getResult(0);
-}
-
 struct SliceLowering : OpConversionPattern<SliceOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(SliceOp op, OpAdaptor adaptor,
@@ -212,15 +187,7 @@ struct GatherLowering : OpConversionPattern<GatherOp> {
     rewriter.replaceOp(op, gatherGeneric(
                                rewriter, op.getLoc(), type, adaptor.getIndices(), {idxMap}, src,
                                [&](OpBuilder &b, Location l, ValueRange args) {
-                                 // Negative indices wrap; anything out of range is clamped so
-                                 // generated code never reads outside the tensor.
-                                 Value i = arith::IndexCastOp::create(b, l, b.getIndexType(), args[0]);
-                                 Value zero = arith::ConstantIndexOp::create(b, l, 0);
-                                 Value d = arith::ConstantIndexOp::create(b, l, dim);
-                                 Value neg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, i, zero);
-                                 i = arith::SelectOp::create(b, l, neg, arith::AddIOp::create(b, l, i, d), i);
-                                 i = arith::MaxSIOp::create(b, l, i, zero);
-                                 i = arith::MinSIOp::create(b, l, i, arith::ConstantIndexOp::create(b, l, dim - 1));
+                                 Value i = clampedIndex(b, l, args[0], dim);
                                  SmallVector<Value> idx;
                                  for (int64_t k = 0; k < axis; ++k)
                                    idx.push_back(linalg::IndexOp::create(b, l, k));
@@ -229,6 +196,82 @@ struct GatherLowering : OpConversionPattern<GatherOp> {
                                    idx.push_back(linalg::IndexOp::create(b, l, k + q - 1));
                                  return idx;
                                }));
+    return success();
+  }
+};
+
+struct GatherElementsLowering : OpConversionPattern<GatherElementsOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(GatherElementsOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    auto tin = cast<RankedTensorType>(adaptor.getData().getType());
+    int64_t axis = *normalizeAxis((int64_t)op.getAxis(), tin.getRank()), dim = tin.getDimSize(axis);
+    rewriter.replaceOp(op, gatherGeneric(rewriter, op.getLoc(), type, adaptor.getIndices(),
+                                         {rewriter.getMultiDimIdentityMap(type.getRank())},
+                                         adaptor.getData(), [&](OpBuilder &b, Location l, ValueRange args) {
+                                           SmallVector<Value> idx;
+                                           for (int64_t k = 0; k < type.getRank(); ++k)
+                                             idx.push_back(k == axis ? clampedIndex(b, l, args[0], dim)
+                                                                     : (Value)linalg::IndexOp::create(b, l, k));
+                                           return idx;
+                                         }));
+    return success();
+  }
+};
+
+struct TriluLowering : OpConversionPattern<TriluOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(TriluOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    int64_t rank = type.getRank();
+    Value kTensor = adaptor.getK();
+    bool upper = op.getUpper() != 0;
+    Type elem = type.getElementType();
+    rewriter.replaceOp(op, elementwise(rewriter, op.getLoc(), type, adaptor.getInput(),
+                                       [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                                         // Keep when col - row >= k (upper) or <= k (lower).
+                                         Value row = linalg::IndexOp::create(b, l, rank - 2);
+                                         Value col = linalg::IndexOp::create(b, l, rank - 1);
+                                         Value diff = arith::SubIOp::create(b, l, col, row);
+                                         // k is read at run time (a tensor of one integer).
+                                         Value k = arith::ConstantIndexOp::create(b, l, 0);
+                                         if (!isNone(kTensor)) {
+                                           auto tk = cast<RankedTensorType>(kTensor.getType());
+                                           SmallVector<Value> zeros(tk.getRank(), k);
+                                           k = arith::IndexCastOp::create(b, l, b.getIndexType(),
+                                                                          tensor::ExtractOp::create(b, l, kTensor, zeros));
+                                         }
+                                         Value keep = arith::CmpIOp::create(
+                                             b, l, upper ? arith::CmpIPredicate::sge : arith::CmpIPredicate::sle,
+                                             diff, k);
+                                         Value zero = arith::ConstantOp::create(b, l, b.getZeroAttr(elem));
+                                         return arith::SelectOp::create(b, l, keep, a[0], zero);
+                                       }));
+    return success();
+  }
+};
+
+struct SplitLowering : OpConversionPattern<SplitOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(SplitOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto tin = cast<RankedTensorType>(adaptor.getInput().getType());
+    int64_t axis = *normalizeAxis((int64_t)op.getAxis(), tin.getRank()), offset = 0;
+    SmallVector<Value> pieces;
+    for (Type t : op->getResultTypes()) {
+      auto piece = cast<RankedTensorType>(t);
+      SmallVector<OpFoldResult> offsets(tin.getRank(), rewriter.getIndexAttr(0)), sizes, strides(
+                                                                                    tin.getRank(), rewriter.getIndexAttr(1));
+      for (int64_t d : piece.getShape())
+        sizes.push_back(rewriter.getIndexAttr(d));
+      offsets[axis] = rewriter.getIndexAttr(offset);
+      offset += piece.getDimSize(axis);
+      pieces.push_back(tensor::ExtractSliceOp::create(rewriter, op.getLoc(), piece, adaptor.getInput(),
+                                                      offsets, sizes, strides));
+    }
+    rewriter.replaceOp(op, pieces);
     return success();
   }
 };
@@ -278,9 +321,9 @@ void populateShapePatterns(RewritePatternSet &patterns) {
   patterns.add<ReshapeLikeLowering<ReshapeOp>, ReshapeLikeLowering<FlattenOp>,
                ReshapeLikeLowering<SqueezeOp>, ReshapeLikeLowering<UnsqueezeOp>,
                ConstantLowering<ConstantOp>, ConstantLowering<ShapeOfOp>,
-               ConstantLowering<ConstantOfShapeOp>, NoValueLowering,
+               ConstantLowering<ConstantOfShapeOp>,
                ForwardLowering<IdentityOp>, ForwardLowering<DropoutOp>, CastLowering,
-               TransposeLowering, ConcatLowering, SliceLowering, GatherLowering,
+               TransposeLowering, ConcatLowering, SliceLowering, GatherLowering, GatherElementsLowering, TriluLowering, SplitLowering,
                ExpandLowering, PadLowering>(ctx);
 }
 

@@ -390,3 +390,61 @@ template <typename SoftmaxOp> static LogicalResult verifySoftmax(SoftmaxOp op) {
 }
 LogicalResult SoftmaxOp::verify() { return verifySoftmax(*this); }
 LogicalResult LogSoftmaxOp::verify() { return verifySoftmax(*this); }
+
+/// Shared by the loss ops: checks shapes and the reduction; the loss is target-shaped or scalar.
+static LogicalResult inferLoss(Loc loc, Value input, Value target, Value weight, StringRef reduction,
+                               Types &types) {
+  RankedTensorType tx, tt;
+  if (failed(requireStaticType(loc, input, "input", tx)) ||
+      failed(requireStaticType(loc, target, "target", tt)))
+    return failure();
+  if (tx.getRank() < 2 || tt.getRank() != tx.getRank() - 1 || tt.getDimSize(0) != tx.getDimSize(0) ||
+      tt.getShape().drop_front() != tx.getShape().drop_front(2) || !isa<IntegerType>(tt.getElementType()))
+    return emitOptionalError(loc, "target must be integers shaped like the input without its class axis");
+  if (!isNone(weight)) {
+    auto tw = getStaticType(weight);
+    if (!tw || tw.getRank() != 1 || tw.getDimSize(0) != tx.getDimSize(1))
+      return emitOptionalError(loc, "weight must have one value per class");
+  }
+  if (reduction != "none" && reduction != "sum" && reduction != "mean")
+    return emitOptionalError(loc, "reduction must be none, sum or mean, not '", reduction, "'");
+  types.push_back(tensorOf(reduction == "none" ? tt.getShape() : ArrayRef<int64_t>{}, tx.getElementType()));
+  return success();
+}
+
+LogicalResult NegativeLogLikelihoodLossOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
+                                                            Types &types) {
+  return inferLoss(loc, a.getInput(), a.getTarget(), a.getWeight(), a.getReduction(), types);
+}
+
+LogicalResult SoftmaxCrossEntropyLossOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
+                                                          Types &types) {
+  if (failed(inferLoss(loc, a.getScores(), a.getLabels(), a.getWeights(), a.getReduction(), types)))
+    return failure();
+  types.push_back(a.getScores().getType());
+  return success();
+}
+
+LogicalResult LayerNormalizationOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a, Types &types) {
+  RankedTensorType t;
+  if (failed(requireStaticType(loc, a.getX(), "X", t)))
+    return failure();
+  auto axis = normalizeAxis((int64_t)a.getAxis(), t.getRank());
+  if (!axis || !isa<FloatType>(t.getElementType()))
+    return emitOptionalError(loc, "needs a float X and an axis within its rank");
+  for (Value v : {a.getScale(), a.getB()}) {
+    if (isNone(v))
+      continue;
+    auto tv = getStaticType(v);
+    auto b = tv ? broadcastShapes(t.getShape(), tv.getShape()) : std::nullopt;
+    if (!b || ArrayRef<int64_t>(*b) != t.getShape())
+      return emitOptionalError(loc, "Scale and B must broadcast to X's shape");
+  }
+  SmallVector<int64_t> stats(t.getShape());
+  for (int64_t i = *axis; i < t.getRank(); ++i)
+    stats[i] = 1;
+  types.push_back(t);
+  types.push_back(tensorOf(stats, t.getElementType()));
+  types.push_back(tensorOf(stats, t.getElementType()));
+  return success();
+}

@@ -156,4 +156,40 @@ def ONNX_ReduceLogSumOp : ONNX_ReduceOp<"ReduceLogSum", "log of the sum">;
 def ONNX_ReduceLogSumExpOp : ONNX_ReduceOp<"ReduceLogSumExp", "log of the sum of exponentials">;
 def ONNX_ReduceSumSquareOp : ONNX_ReduceOp<"ReduceSumSquare", "sum of squares">;
 
+def ONNX_LayerNormalizationOp : ONNX_InferOp<"LayerNormalization", 3, 3> {
+  let summary = "normalizes over the axes from `axis` on, then scales and shifts";
+  let description = [{
+    Y = (X - mean) / sqrt(var + epsilon) * Scale + B; the optional outputs are
+    the mean and the inverse standard deviation (the reduced axes kept as 1).
+  }];
+  let arguments = (ins AnyTensor:$X, AnyTensor:$Scale, ONNX_OptTensor:$B,
+                   DefaultValuedAttr<I64Attr, "-1">:$axis,
+                   DefaultValuedAttr<F32Attr, "1e-05">:$epsilon,
+                   DefaultValuedAttr<I64Attr, "1">:$stash_type);
+  let results = (outs AnyTensor:$Y, AnyTensor:$Mean, AnyTensor:$InvStdDev);
+}
+
+def ONNX_NegativeLogLikelihoodLossOp : ONNX_InferOp<"NegativeLogLikelihoodLoss", 3> {
+  let summary = "-input[n, target[n, d...], d...] * weight[target], then none/sum/mean";
+  let description = [{
+    Targets equal to `ignore_index` contribute 0 (and no weight to the mean).
+
+    ```mlir
+    %l = onnx.NegativeLogLikelihoodLoss(%x, %t, %none) {reduction = "mean"} : (tensor<3x5xf32>, tensor<3xi64>, none) -> tensor<f32>
+    ```
+  }];
+  let arguments = (ins AnyTensor:$input, AnyTensor:$target, ONNX_OptTensor:$weight,
+                   DefaultValuedStrAttr<StrAttr, "mean">:$reduction,
+                   OptionalAttr<I64Attr>:$ignore_index);
+  let results = (outs AnyTensor:$loss);
+}
+
+def ONNX_SoftmaxCrossEntropyLossOp : ONNX_InferOp<"SoftmaxCrossEntropyLoss", 3, 2> {
+  let summary = "NegativeLogLikelihoodLoss of LogSoftmax(scores) over axis 1";
+  let arguments = (ins AnyTensor:$scores, AnyTensor:$labels, ONNX_OptTensor:$weights,
+                   DefaultValuedStrAttr<StrAttr, "mean">:$reduction,
+                   OptionalAttr<I64Attr>:$ignore_index);
+  let results = (outs AnyTensor:$output, AnyTensor:$log_prob);
+}
+
 #endif // ONNXC_ONNX_NN_TD

@@ -254,6 +254,80 @@ LogicalResult GatherOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
   return pushTensor(loc, shape, t.getElementType(), types);
 }
 
+LogicalResult GatherElementsOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a, Types &types) {
+  RankedTensorType t, ti;
+  if (failed(requireStaticType(loc, a.getData(), "data", t)) ||
+      failed(requireStaticType(loc, a.getIndices(), "indices", ti)))
+    return failure();
+  if (!isa<IntegerType>(ti.getElementType()) || ti.getRank() != t.getRank())
+    return emitOptionalError(loc, "indices must be integers of the data's rank");
+  if (!normalizeAxis((int64_t)a.getAxis(), t.getRank()))
+    return emitOptionalError(loc, "axis is out of range");
+  return pushTensor(loc, ti.getShape(), t.getElementType(), types);
+}
+
+LogicalResult TriluOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a, Types &types) {
+  RankedTensorType t;
+  if (failed(requireStaticType(loc, a.getInput(), "input", t)))
+    return failure();
+  if (t.getRank() < 2)
+    return emitOptionalError(loc, "input must have rank >= 2");
+  if (!isNone(a.getK())) {
+    auto tk = getStaticType(a.getK());
+    if (!tk || tk.getNumElements() != 1 || !isa<IntegerType>(tk.getElementType()))
+      return emitOptionalError(loc, "input 'k' must be one integer");
+  }
+  types.push_back(t);
+  return success();
+}
+
+/// Sizes of Split's pieces along its axis (from `split`, or num_outputs near-equal parts).
+static FailureOr<SmallVector<int64_t>> splitSizes(Loc loc, int64_t dim, Value split,
+                                                  std::optional<int64_t> numOutputs) {
+  if (!isNone(split)) {
+    auto sizes = getConstantInts(split);
+    if (!sizes)
+      return emitOptionalError(loc, "input 'split' must be a compile-time constant integer tensor");
+    int64_t total = 0;
+    for (int64_t s : *sizes) {
+      if (s < 0)
+        return emitOptionalError(loc, "split sizes must not be negative");
+      total += s;
+    }
+    if (total != dim)
+      return emitOptionalError(loc, "split sizes add up to ", total, ", not the axis size ", dim);
+    return *sizes;
+  }
+  if (!numOutputs || *numOutputs < 1 || *numOutputs > dim)
+    return emitOptionalError(loc, "num_outputs must be between 1 and the axis size");
+  int64_t n = *numOutputs, chunk = llvm::divideCeil(dim, n);
+  SmallVector<int64_t> sizes;
+  for (int64_t i = 0, left = dim; i < n; ++i, left -= chunk)
+    sizes.push_back(std::min(chunk, std::max<int64_t>(left, 0)));
+  return sizes;
+}
+
+LogicalResult SplitOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a, Types &types) {
+  RankedTensorType t;
+  if (failed(requireStaticType(loc, a.getInput(), "input", t)))
+    return failure();
+  auto axis = normalizeAxis((int64_t)a.getAxis(), t.getRank());
+  if (!axis)
+    return emitOptionalError(loc, "axis is out of range");
+  std::optional<int64_t> n;
+  if (a.getNumOutputs())
+    n = *a.getNumOutputs();
+  auto sizes = splitSizes(loc, t.getDimSize(*axis), a.getSplit(), n);
+  if (failed(sizes))
+    return failure();
+  for (int64_t s : *sizes) {
+    SmallVector<int64_t> shape(t.getShape());
+    shape[*axis] = s;
+    types.push_back(RankedTensorType::get(shape, t.getElementType()));
+  }
+  return success();
+}
+
 LogicalResult ExpandOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
                                          Types &types) {
   RankedTensorType t;

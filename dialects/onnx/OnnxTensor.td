@@ -132,6 +132,34 @@ def ONNX_GatherOp : ONNX_ShapeOp<"Gather", 2, "gathers slices along `axis` (nega
   let hasFolder = 1;
 }
 
+def ONNX_GatherElementsOp : ONNX_ShapeOp<"GatherElements", 2,
+    "picks data[..., indices[i], ...] along `axis` for every index element",
+    "%y = onnx.GatherElements(%x, %i) {axis = 1 : i64} : (tensor<2x3xf32>, tensor<2x2xi64>) -> tensor<2x2xf32>"> {
+  let arguments = (ins AnyTensor:$data, AnyTensor:$indices, DefaultValuedAttr<I64Attr, "0">:$axis);
+  let results = (outs AnyTensor:$output);
+}
+
+def ONNX_TriluOp : ONNX_ShapeOp<"Trilu", 2,
+    "keeps the upper (or lower) triangle of the last two axes from diagonal k, zeroes the rest",
+    "%y = onnx.Trilu(%x, %none) {upper = 1 : i64} : (tensor<3x3xf32>, none) -> tensor<3x3xf32>"> {
+  let arguments = (ins AnyTensor:$input, ONNX_OptTensor:$k, DefaultValuedAttr<I64Attr, "1">:$upper);
+  let results = (outs AnyTensor:$output);
+}
+
+def ONNX_SplitOp : ONNX_InferOp<"Split", 2, -1> {
+  let summary = "splits along `axis` into the sizes of `split`, or into num_outputs near-equal parts";
+  let description = [{
+    The importer sets num_outputs from the node's output count when neither is given.
+
+    ```mlir
+    %a, %b = onnx.Split(%x, %none) {axis = 0 : i64, num_outputs = 2 : i64} : (tensor<4xf32>, none) -> (tensor<2xf32>, tensor<2xf32>)
+    ```
+  }];
+  let arguments = (ins AnyTensor:$input, ONNX_OptTensor:$split,
+                   DefaultValuedAttr<I64Attr, "0">:$axis, OptionalAttr<I64Attr>:$num_outputs);
+  let results = (outs Variadic<AnyTensor>:$outputs);
+}
+
 def ONNX_ExpandOp : ONNX_ShapeOp<"Expand", 2, "broadcasts to a constant shape",
     "%y = onnx.Expand(%x, %s) : (tensor<3x1xf32>, tensor<2xi64>) -> tensor<3x4xf32>"> {
   let arguments = (ins AnyTensor:$input, AnyTensor:$shape);
