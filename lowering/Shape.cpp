@@ -276,6 +276,91 @@ struct SplitLowering : OpConversionPattern<SplitOp> {
   }
 };
 
+struct EyeLikeLowering : OpConversionPattern<EyeLikeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(EyeLikeOp op, OpAdaptor, ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    Type elem = type.getElementType();
+    int64_t k = op.getK();
+    rewriter.replaceOp(op, elementwise(rewriter, op.getLoc(), type, ValueRange{},
+                                       [&](OpBuilder &b, Location l, ValueRange) -> Value {
+                                         Value diff = arith::SubIOp::create(b, l, linalg::IndexOp::create(b, l, 1),
+                                                                            linalg::IndexOp::create(b, l, 0));
+                                         Value on = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, diff,
+                                                                          arith::ConstantIndexOp::create(b, l, k));
+                                         return arith::SelectOp::create(b, l, on, scalarConstant(b, l, elem, 1),
+                                                                        scalarConstant(b, l, elem, 0));
+                                       }));
+    return success();
+  }
+};
+
+/// DepthToSpace and SpaceToDepth: every output element reads one input element.
+template <typename OpTy, bool ToSpace> struct BlockShuffleLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    auto tin = cast<RankedTensorType>(adaptor.getInput().getType());
+    int64_t bs = op.getBlocksize();
+    bool crd = false;
+    if constexpr (ToSpace)
+      crd = op.getMode() == "CRD";
+    rewriter.replaceOp(op, gatherGeneric(rewriter, op.getLoc(), type, {}, {}, adaptor.getInput(),
+                                         [&](OpBuilder &b, Location l, ValueRange) {
+      auto c = [&](int64_t v) { return (Value)arith::ConstantIndexOp::create(b, l, v); };
+      auto idx = [&](int64_t d) { return (Value)linalg::IndexOp::create(b, l, d); };
+      auto add = [&](Value x, Value y) { return (Value)arith::AddIOp::create(b, l, x, y); };
+      auto mul = [&](Value x, int64_t y) { return (Value)arith::MulIOp::create(b, l, x, c(y)); };
+      auto div = [&](Value x, int64_t y) { return (Value)arith::DivUIOp::create(b, l, x, c(y)); };
+      auto rem = [&](Value x, int64_t y) { return (Value)arith::RemUIOp::create(b, l, x, c(y)); };
+      if constexpr (ToSpace) {
+        // out[n, ch, y, x] = in[n, channel(ch, y % bs, x % bs), y / bs, x / bs]
+        Value i = rem(idx(2), bs), j = rem(idx(3), bs), ij = add(mul(i, bs), j);
+        int64_t outC = type.getDimSize(1);
+        Value ch = crd ? add(mul(idx(1), bs * bs), ij) : add(mul(ij, outC), idx(1));
+        return SmallVector<Value>{idx(0), ch, div(idx(2), bs), div(idx(3), bs)};
+      } else {
+        // out[n, (i * bs + j) * C + ch, h, w] = in[n, ch, h * bs + i, w * bs + j]
+        int64_t inC = tin.getDimSize(1);
+        Value ch = rem(idx(1), inC), ij = div(idx(1), inC);
+        return SmallVector<Value>{idx(0), ch, add(mul(idx(2), bs), div(ij, bs)), add(mul(idx(3), bs), rem(ij, bs))};
+      }
+    }));
+    return success();
+  }
+};
+
+struct GatherNDLowering : OpConversionPattern<GatherNDOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(GatherNDOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    auto tin = cast<RankedTensorType>(adaptor.getData().getType());
+    auto tidx = cast<RankedTensorType>(adaptor.getIndices().getType());
+    int64_t bd = op.getBatchDims(), q = tidx.getRank(), k = tidx.getDimSize(q - 1);
+    Value indices = adaptor.getIndices();
+    rewriter.replaceOp(op, gatherGeneric(rewriter, op.getLoc(), type, {}, {}, adaptor.getData(),
+                                         [&](OpBuilder &b, Location l, ValueRange) {
+      // Output axes: indices' leading q-1 axes, then the data axes after bd + k.
+      SmallVector<Value> at;
+      for (int64_t d = 0; d < q - 1; ++d)
+        at.push_back(linalg::IndexOp::create(b, l, d));
+      SmallVector<Value> src(at.begin(), at.begin() + bd);
+      for (int64_t j = 0; j < k; ++j) {
+        SmallVector<Value> where(at);
+        where.push_back(arith::ConstantIndexOp::create(b, l, j));
+        Value i = tensor::ExtractOp::create(b, l, indices, where);
+        src.push_back(clampedIndex(b, l, i, tin.getDimSize(bd + j)));
+      }
+      for (int64_t d = bd + k; d < tin.getRank(); ++d)
+        src.push_back(linalg::IndexOp::create(b, l, q - 1 + d - bd - k));
+      return src;
+    }));
+    return success();
+  }
+};
+
 struct ExpandLowering : OpConversionPattern<ExpandOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(ExpandOp op, OpAdaptor adaptor,
@@ -323,7 +408,9 @@ void populateShapePatterns(RewritePatternSet &patterns) {
                ConstantLowering<ConstantOp>, ConstantLowering<ShapeOfOp>,
                ConstantLowering<ConstantOfShapeOp>,
                ForwardLowering<IdentityOp>, ForwardLowering<DropoutOp>, CastLowering,
-               TransposeLowering, ConcatLowering, SliceLowering, GatherLowering, GatherElementsLowering, TriluLowering, SplitLowering,
+               TransposeLowering, ConcatLowering, SliceLowering, GatherLowering, GatherElementsLowering, TriluLowering, SplitLowering, EyeLikeLowering,
+               BlockShuffleLowering<DepthToSpaceOp, true>, BlockShuffleLowering<SpaceToDepthOp, false>,
+               GatherNDLowering,
                ExpandLowering, PadLowering>(ctx);
 }
 

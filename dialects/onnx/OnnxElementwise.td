@@ -13,7 +13,9 @@ def ONNX_PowOp : ONNX_BinaryOp<"Pow", "A raised to the power B (result has A's t
 def ONNX_SqrtOp : ONNX_UnaryFloatOp<"Sqrt", "the square root">;
 def ONNX_ExpOp : ONNX_UnaryFloatOp<"Exp", "e raised to X">;
 def ONNX_LogOp : ONNX_UnaryFloatOp<"Log", "the natural logarithm">;
-def ONNX_NegOp : ONNX_UnaryFloatOp<"Neg", "the negation">;
+def ONNX_NegOp : ONNX_UnaryFloatOp<"Neg", "the negation"> {
+  let hasFolder = 1;
+}
 def ONNX_AbsOp : ONNX_UnaryFloatOp<"Abs", "the absolute value">;
 def ONNX_ErfOp : ONNX_UnaryFloatOp<"Erf", "the error function">;
 def ONNX_ReluOp : ONNX_UnaryFloatOp<"Relu", "max(X, 0)">;

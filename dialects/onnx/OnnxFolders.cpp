@@ -76,6 +76,14 @@ static Attribute foldBinary(Operation *op, ArrayRef<Attribute> operands,
 
 using OptInt = std::optional<APInt>;
 
+/// Negates small integer constants (shape arithmetic such as -axis).
+OpFoldResult NegOp::fold(FoldAdaptor a) {
+  auto attr = dyn_cast_or_null<DenseIntElementsAttr>(a.getX());
+  if (!attr || attr.getNumElements() > 64)
+    return {};
+  return attr.mapValues(attr.getElementType(), [](const APInt &v) { return -v; });
+}
+
 OpFoldResult AddOp::fold(FoldAdaptor a) {
   return foldBinary(*this, a.getOperands(), [](APInt x, APInt y) -> OptInt { return x + y; },
                     [](APFloat x, APFloat y) { return x + y; });

@@ -390,6 +390,7 @@ template <typename SoftmaxOp> static LogicalResult verifySoftmax(SoftmaxOp op) {
 }
 LogicalResult SoftmaxOp::verify() { return verifySoftmax(*this); }
 LogicalResult LogSoftmaxOp::verify() { return verifySoftmax(*this); }
+LogicalResult HardmaxOp::verify() { return verifySoftmax(*this); }
 
 /// Shared by the loss ops: checks shapes and the reduction; the loss is target-shaped or scalar.
 static LogicalResult inferLoss(Loc loc, Value input, Value target, Value weight, StringRef reduction,
@@ -446,5 +447,20 @@ LogicalResult LayerNormalizationOp::inferReturnTypes(MLIRContext *, Loc loc, Ada
   types.push_back(t);
   types.push_back(tensorOf(stats, t.getElementType()));
   types.push_back(tensorOf(stats, t.getElementType()));
+  return success();
+}
+
+LogicalResult InstanceNormalizationOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a, Types &types) {
+  RankedTensorType t;
+  if (failed(requireStaticType(loc, a.getInput(), "input", t)))
+    return failure();
+  if (t.getRank() < 3 || !isa<FloatType>(t.getElementType()))
+    return emitOptionalError(loc, "needs a float input of rank >= 3");
+  for (Value v : {a.getScale(), a.getB()}) {
+    auto tv = getStaticType(v);
+    if (!tv || tv.getRank() != 1 || tv.getDimSize(0) != t.getDimSize(1))
+      return emitOptionalError(loc, "scale and B must have one value per channel");
+  }
+  types.push_back(t);
   return success();
 }

@@ -120,6 +120,7 @@ class ONNX_SoftmaxFamilyOp<string mnemonic, string what>
 }
 def ONNX_SoftmaxOp : ONNX_SoftmaxFamilyOp<"Softmax", "softmax">;
 def ONNX_LogSoftmaxOp : ONNX_SoftmaxFamilyOp<"LogSoftmax", "log of softmax">;
+def ONNX_HardmaxOp : ONNX_SoftmaxFamilyOp<"Hardmax", "1 at the first maximum, 0 elsewhere,">;
 
 // Reduction with axes as an optional int64 input (the opset 18 form).
 class ONNX_ReduceOp<string mnemonic, string what> : ONNX_InferOp<mnemonic, 2> {
@@ -167,6 +168,13 @@ def ONNX_LayerNormalizationOp : ONNX_InferOp<"LayerNormalization", 3, 3> {
                    DefaultValuedAttr<F32Attr, "1e-05">:$epsilon,
                    DefaultValuedAttr<I64Attr, "1">:$stash_type);
   let results = (outs AnyTensor:$Y, AnyTensor:$Mean, AnyTensor:$InvStdDev);
+}
+
+def ONNX_InstanceNormalizationOp : ONNX_InferOp<"InstanceNormalization", 3> {
+  let summary = "normalizes each (n, c) plane over its spatial axes, then scales and shifts per channel";
+  let arguments = (ins AnyTensor:$input, AnyTensor:$scale, AnyTensor:$B,
+                   DefaultValuedAttr<F32Attr, "1e-05">:$epsilon);
+  let results = (outs AnyTensor:$output);
 }
 
 def ONNX_NegativeLogLikelihoodLossOp : ONNX_InferOp<"NegativeLogLikelihoodLoss", 3> {

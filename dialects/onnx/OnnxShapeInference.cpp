@@ -328,6 +328,58 @@ LogicalResult SplitOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a, Types
   return success();
 }
 
+LogicalResult EyeLikeOp::inferReturnTypes(MLIRContext *ctx, Loc loc, Adaptor a, Types &types) {
+  RankedTensorType t;
+  if (failed(requireStaticType(loc, a.getInput(), "input", t)))
+    return failure();
+  if (t.getRank() != 2)
+    return emitOptionalError(loc, "input must be 2-D");
+  Type elem = a.getDtype() ? elementTypeFromOnnx(ctx, *a.getDtype()) : t.getElementType();
+  if (!elem)
+    return emitOptionalError(loc, "unsupported dtype");
+  return pushTensor(loc, t.getShape(), elem, types);
+}
+
+LogicalResult DepthToSpaceOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a, Types &types) {
+  RankedTensorType t;
+  if (failed(requireStaticType(loc, a.getInput(), "input", t)))
+    return failure();
+  int64_t b = a.getBlocksize();
+  if (t.getRank() != 4 || b < 1 || t.getDimSize(1) % (b * b))
+    return emitOptionalError(loc, "needs a 4-D input whose channels divide by blocksize^2");
+  if (a.getMode() != "DCR" && a.getMode() != "CRD")
+    return emitOptionalError(loc, "mode must be DCR or CRD");
+  return pushTensor(loc, {t.getDimSize(0), t.getDimSize(1) / (b * b), t.getDimSize(2) * b, t.getDimSize(3) * b},
+                    t.getElementType(), types);
+}
+
+LogicalResult SpaceToDepthOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a, Types &types) {
+  RankedTensorType t;
+  if (failed(requireStaticType(loc, a.getInput(), "input", t)))
+    return failure();
+  int64_t b = a.getBlocksize();
+  if (t.getRank() != 4 || b < 1 || t.getDimSize(2) % b || t.getDimSize(3) % b)
+    return emitOptionalError(loc, "needs a 4-D input whose height and width divide by blocksize");
+  return pushTensor(loc, {t.getDimSize(0), t.getDimSize(1) * b * b, t.getDimSize(2) / b, t.getDimSize(3) / b},
+                    t.getElementType(), types);
+}
+
+LogicalResult GatherNDOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a, Types &types) {
+  RankedTensorType t, ti;
+  if (failed(requireStaticType(loc, a.getData(), "data", t)) ||
+      failed(requireStaticType(loc, a.getIndices(), "indices", ti)))
+    return failure();
+  int64_t bd = a.getBatchDims(), q = ti.getRank();
+  if (q < 1 || !isa<IntegerType>(ti.getElementType()) || bd < 0 || bd >= std::min<int64_t>(q, t.getRank()))
+    return emitOptionalError(loc, "bad indices rank or batch_dims");
+  int64_t k = ti.getDimSize(q - 1);
+  if (k < 1 || bd + k > t.getRank() || ti.getShape().take_front(bd) != t.getShape().take_front(bd))
+    return emitOptionalError(loc, "indices do not address the data");
+  SmallVector<int64_t> shape(ti.getShape().drop_back());
+  shape.append(t.getShape().begin() + bd + k, t.getShape().end());
+  return pushTensor(loc, shape, t.getElementType(), types);
+}
+
 LogicalResult ExpandOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
                                          Types &types) {
   RankedTensorType t;

@@ -160,6 +160,33 @@ def ONNX_SplitOp : ONNX_InferOp<"Split", 2, -1> {
   let results = (outs Variadic<AnyTensor>:$outputs);
 }
 
+def ONNX_EyeLikeOp : ONNX_ShapeOp<"EyeLike", 1, "ones on diagonal k of a 2-D tensor shaped like the input",
+    "%y = onnx.EyeLike(%x) {k = 0 : i64} : (tensor<3x3xf32>) -> tensor<3x3xf32>"> {
+  let arguments = (ins AnyTensor:$input, OptionalAttr<I64Attr>:$dtype, DefaultValuedAttr<I64Attr, "0">:$k);
+  let results = (outs AnyTensor:$output);
+}
+
+def ONNX_DepthToSpaceOp : ONNX_ShapeOp<"DepthToSpace", 1,
+    "moves channel blocks into blocksize x blocksize spatial tiles (DCR or CRD order)",
+    "%y = onnx.DepthToSpace(%x) {blocksize = 2 : i64} : (tensor<1x8x2x2xf32>) -> tensor<1x2x4x4xf32>"> {
+  let arguments = (ins AnyTensor:$input, I64Attr:$blocksize, DefaultValuedStrAttr<StrAttr, "DCR">:$mode);
+  let results = (outs AnyTensor:$output);
+}
+
+def ONNX_SpaceToDepthOp : ONNX_ShapeOp<"SpaceToDepth", 1,
+    "moves blocksize x blocksize spatial tiles into channels",
+    "%y = onnx.SpaceToDepth(%x) {blocksize = 2 : i64} : (tensor<1x2x4x4xf32>) -> tensor<1x8x2x2xf32>"> {
+  let arguments = (ins AnyTensor:$input, I64Attr:$blocksize);
+  let results = (outs AnyTensor:$output);
+}
+
+def ONNX_GatherNDOp : ONNX_ShapeOp<"GatherND", 2,
+    "gathers slices of data addressed by the last axis of indices (after batch_dims shared axes)",
+    "%y = onnx.GatherND(%x, %i) : (tensor<2x2xf32>, tensor<2x2xi64>) -> tensor<2xf32>"> {
+  let arguments = (ins AnyTensor:$data, AnyTensor:$indices, DefaultValuedAttr<I64Attr, "0">:$batch_dims);
+  let results = (outs AnyTensor:$output);
+}
+
 def ONNX_ExpandOp : ONNX_ShapeOp<"Expand", 2, "broadcasts to a constant shape",
     "%y = onnx.Expand(%x, %s) : (tensor<3x1xf32>, tensor<2xi64>) -> tensor<3x4xf32>"> {
   let arguments = (ins AnyTensor:$input, AnyTensor:$shape);
