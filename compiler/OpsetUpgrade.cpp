@@ -175,6 +175,21 @@ LogicalResult GraphImporter::upgrade(NodeState &n) {
     return upgradeCastName(n);
   if (op == "Constant")
     return upgradeConstantForms(n);
+  if (op == "PRelu" && v < 7 && n.inputs.size() == 2 && n.inputs[0] && n.inputs[1]) {
+    // Before opset 7 a 1-D slope of C values applied per channel (axis 1).
+    auto tx = dyn_cast<RankedTensorType>(n.inputs[0].getType());
+    auto ts = dyn_cast<RankedTensorType>(n.inputs[1].getType());
+    if (tx && ts && tx.getRank() >= 3 && ts.getRank() == 1 && ts.getDimSize(0) == tx.getDimSize(1) &&
+        ts.getDimSize(0) != 1) {
+      SmallVector<int64_t> shape(tx.getRank() - 1, 1);
+      shape[0] = ts.getDimSize(0);
+      auto built = buildOp("Reshape", {n.inputs[1], constI64(shape, n.loc)}, {}, n.loc);
+      if (failed(built))
+        return failure();
+      n.inputs[1] = (*built)[0];
+    }
+    return success();
+  }
   if (op == "CastLike") {
     // CastLike(x, like) is Cast(x) to like's element type.
     auto like = n.inputs.size() == 2 && n.inputs[1] ? dyn_cast<TensorType>(n.inputs[1].getType()) : nullptr;

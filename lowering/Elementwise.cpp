@@ -304,38 +304,21 @@ template <typename OpTy> struct ElementwiseLowering : OpConversionPattern<OpTy> 
   }
 };
 
+template <typename... Ops> void addElementwise(RewritePatternSet &patterns) {
+  patterns.add<ElementwiseLowering<Ops>...>(patterns.getContext());
+}
+
 } // namespace
 
 void populateElementwisePatterns(RewritePatternSet &patterns) {
-  patterns.add<ElementwiseLowering<AddOp>, ElementwiseLowering<SubOp>,
-               ElementwiseLowering<MulOp>, ElementwiseLowering<DivOp>,
-               ElementwiseLowering<PowOp>, ElementwiseLowering<SqrtOp>,
-               ElementwiseLowering<ExpOp>, ElementwiseLowering<LogOp>,
-               ElementwiseLowering<NegOp>, ElementwiseLowering<AbsOp>,
-               ElementwiseLowering<ErfOp>, ElementwiseLowering<ReluOp>,
-               ElementwiseLowering<SigmoidOp>, ElementwiseLowering<TanhOp>,
-               ElementwiseLowering<HardSwishOp>, ElementwiseLowering<ReciprocalOp>,
-               ElementwiseLowering<FloorOp>, ElementwiseLowering<CeilOp>,
-               ElementwiseLowering<SoftplusOp>, ElementwiseLowering<SoftsignOp>,
-               ElementwiseLowering<LeakyReluOp>, ElementwiseLowering<HardSigmoidOp>,
-               ElementwiseLowering<EluOp>, ElementwiseLowering<SeluOp>,
-               ElementwiseLowering<ClipOp>, ElementwiseLowering<SinOp>, ElementwiseLowering<CosOp>,
-               ElementwiseLowering<TanOp>, ElementwiseLowering<AsinOp>, ElementwiseLowering<AcosOp>,
-               ElementwiseLowering<AtanOp>, ElementwiseLowering<SinhOp>, ElementwiseLowering<CoshOp>,
-               ElementwiseLowering<AsinhOp>, ElementwiseLowering<AcoshOp>,
-               ElementwiseLowering<AtanhOp>, ElementwiseLowering<RoundOp>,
-               ElementwiseLowering<SignOp>, ElementwiseLowering<MishOp>, ElementwiseLowering<NotOp>,
-               ElementwiseLowering<CeluOp>, ElementwiseLowering<ThresholdedReluOp>,
-               ElementwiseLowering<ShrinkOp>, ElementwiseLowering<IsNaNOp>,
-               ElementwiseLowering<IsInfOp>, ElementwiseLowering<GeluOp>,
-               ElementwiseLowering<EqualOp>, ElementwiseLowering<LessOp>,
-               ElementwiseLowering<LessOrEqualOp>, ElementwiseLowering<GreaterOp>,
-               ElementwiseLowering<GreaterOrEqualOp>, ElementwiseLowering<AndOp>,
-               ElementwiseLowering<OrOp>, ElementwiseLowering<XorOp>, ElementwiseLowering<PReluOp>,
-               ElementwiseLowering<WhereOp>, ElementwiseLowering<ModOp>,
-               ElementwiseLowering<BitShiftOp>, ElementwiseLowering<MaxOp>,
-               ElementwiseLowering<MinOp>, ElementwiseLowering<SumOp>,
-               ElementwiseLowering<MeanOp>>(patterns.getContext());
+  addElementwise<
+      AddOp, SubOp, MulOp, DivOp, PowOp, SqrtOp, ExpOp, LogOp, NegOp, AbsOp, ErfOp, ReluOp,
+      SigmoidOp, TanhOp, HardSwishOp, ReciprocalOp, FloorOp, CeilOp, SoftplusOp, SoftsignOp,
+      LeakyReluOp, HardSigmoidOp, EluOp, SeluOp, ClipOp, SinOp, CosOp, TanOp, AsinOp, AcosOp,
+      AtanOp, SinhOp, CoshOp, AsinhOp, AcoshOp, AtanhOp, RoundOp, SignOp, MishOp, NotOp,
+      CeluOp, ThresholdedReluOp, ShrinkOp, IsNaNOp, IsInfOp, GeluOp, EqualOp, LessOp,
+      LessOrEqualOp, GreaterOp, GreaterOrEqualOp, AndOp, OrOp, XorOp, PReluOp, WhereOp, ModOp,
+      BitShiftOp, MaxOp, MinOp, SumOp, MeanOp>(patterns);
 }
 
 } // namespace onnxc::lowering

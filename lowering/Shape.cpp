@@ -361,6 +361,23 @@ struct GatherNDLowering : OpConversionPattern<GatherNDOp> {
   }
 };
 
+struct TileLowering : OpConversionPattern<TileOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(TileOp op, OpAdaptor adaptor, ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    auto tin = cast<RankedTensorType>(adaptor.getInput().getType());
+    rewriter.replaceOp(op, gatherGeneric(rewriter, op.getLoc(), type, {}, {}, adaptor.getInput(),
+                                         [&](OpBuilder &b, Location l, ValueRange) {
+      SmallVector<Value> idx;
+      for (int64_t d = 0; d < tin.getRank(); ++d)
+        idx.push_back(arith::RemUIOp::create(b, l, linalg::IndexOp::create(b, l, d),
+                                             arith::ConstantIndexOp::create(b, l, tin.getDimSize(d))));
+      return idx;
+    }));
+    return success();
+  }
+};
+
 struct ExpandLowering : OpConversionPattern<ExpandOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(ExpandOp op, OpAdaptor adaptor,
@@ -375,8 +392,9 @@ struct PadLowering : OpConversionPattern<PadOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(PadOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    if (op.getMode() != "constant")
-      return rewriter.notifyMatchFailure(op, "only constant mode is supported");
+    StringRef mode = op.getMode();
+    if (mode != "constant" && mode != "reflect" && mode != "edge" && mode != "wrap")
+      return rewriter.notifyMatchFailure(op, "mode must be constant, reflect, edge or wrap");
     auto tin = cast<RankedTensorType>(adaptor.getData().getType());
     auto pads = getConstantInts(op.getPads());
     auto axes = getConstantInts(op.getAxes());
@@ -387,6 +405,35 @@ struct PadLowering : OpConversionPattern<PadOp> {
       return rewriter.notifyMatchFailure(op, "negative pads are not supported");
     Location loc = op.getLoc();
     Type elem = tin.getElementType();
+    if (mode != "constant") {
+      // Every output element reads one input element: o - low, folded back into range.
+      auto type = cast<RankedTensorType>(op.getType());
+      rewriter.replaceOp(op, gatherGeneric(rewriter, loc, type, {}, {}, adaptor.getData(),
+                                           [&](OpBuilder &b, Location l, ValueRange) {
+        SmallVector<Value> idx;
+        for (int64_t d = 0; d < tin.getRank(); ++d) {
+          int64_t n = tin.getDimSize(d);
+          auto c = [&](int64_t v) { return (Value)arith::ConstantIndexOp::create(b, l, v); };
+          Value i = arith::SubIOp::create(b, l, linalg::IndexOp::create(b, l, d), c(low[d]));
+          if (mode == "edge") {
+            i = arith::MaxSIOp::create(b, l, arith::MinSIOp::create(b, l, i, c(n - 1)), c(0));
+          } else if (mode == "wrap") {
+            Value r = arith::RemSIOp::create(b, l, i, c(n));
+            Value neg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, r, c(0));
+            i = arith::SelectOp::create(b, l, neg, arith::AddIOp::create(b, l, r, c(n)), r);
+          } else { // reflect (pads smaller than the axis): -i below, 2(n-1) - i above
+            Value below = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, i, c(0));
+            i = arith::SelectOp::create(b, l, below, arith::SubIOp::create(b, l, c(0), i), i);
+            Value above = arith::CmpIOp::create(b, l, arith::CmpIPredicate::sgt, i, c(n - 1));
+            i = arith::SelectOp::create(b, l, above, arith::SubIOp::create(b, l, c(2 * (n - 1)), i), i);
+            i = arith::MaxSIOp::create(b, l, arith::MinSIOp::create(b, l, i, c(n - 1)), c(0));
+          }
+          idx.push_back(i);
+        }
+        return idx;
+      }));
+      return success();
+    }
     Value padValue = scalarConstant(rewriter, loc, elem, 0);
     if (!isNone(adaptor.getConstantValue())) {
       Value cv = adaptor.getConstantValue();
@@ -410,7 +457,7 @@ void populateShapePatterns(RewritePatternSet &patterns) {
                ForwardLowering<IdentityOp>, ForwardLowering<DropoutOp>, CastLowering,
                TransposeLowering, ConcatLowering, SliceLowering, GatherLowering, GatherElementsLowering, TriluLowering, SplitLowering, EyeLikeLowering,
                BlockShuffleLowering<DepthToSpaceOp, true>, BlockShuffleLowering<SpaceToDepthOp, false>,
-               GatherNDLowering,
+               GatherNDLowering, TileLowering,
                ExpandLowering, PadLowering>(ctx);
 }
 

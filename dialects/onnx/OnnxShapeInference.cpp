@@ -380,6 +380,23 @@ LogicalResult GatherNDOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a, Ty
   return pushTensor(loc, shape, t.getElementType(), types);
 }
 
+LogicalResult TileOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a, Types &types) {
+  RankedTensorType t;
+  SmallVector<int64_t> repeats;
+  if (failed(requireStaticType(loc, a.getInput(), "input", t)) ||
+      failed(requireConstantInts(loc, a.getRepeats(), "repeats", repeats)))
+    return failure();
+  if ((int64_t)repeats.size() != t.getRank())
+    return emitOptionalError(loc, "repeats must have one value per input axis");
+  SmallVector<int64_t> shape;
+  for (auto [d, r] : llvm::zip(t.getShape(), repeats)) {
+    if (r < 0)
+      return emitOptionalError(loc, "repeats must not be negative");
+    shape.push_back(d * r);
+  }
+  return pushTensor(loc, shape, t.getElementType(), types);
+}
+
 LogicalResult ExpandOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
                                          Types &types) {
   RankedTensorType t;

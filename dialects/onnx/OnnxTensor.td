@@ -187,6 +187,12 @@ def ONNX_GatherNDOp : ONNX_ShapeOp<"GatherND", 2,
   let results = (outs AnyTensor:$output);
 }
 
+def ONNX_TileOp : ONNX_ShapeOp<"Tile", 2, "repeats the input `repeats[i]` times along each axis",
+    "%y = onnx.Tile(%x, %r) : (tensor<2x3xf32>, tensor<2xi64>) -> tensor<4x3xf32>"> {
+  let arguments = (ins AnyTensor:$input, AnyTensor:$repeats);
+  let results = (outs AnyTensor:$output);
+}
+
 def ONNX_ExpandOp : ONNX_ShapeOp<"Expand", 2, "broadcasts to a constant shape",
     "%y = onnx.Expand(%x, %s) : (tensor<3x1xf32>, tensor<2xi64>) -> tensor<3x4xf32>"> {
   let arguments = (ins AnyTensor:$input, AnyTensor:$shape);
