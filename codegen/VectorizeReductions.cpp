@@ -24,6 +24,9 @@ namespace onnxc::codegen {
 namespace {
 
 constexpr int64_t kMaxAccumulators = 8;
+/// Reductions with fewer loop iterations than this stay on the calling thread:
+/// waking the pool costs more than they take.
+constexpr int64_t kMinParallelWork = 1 << 20;
 
 /// How one reduction is tiled.
 struct TilePlan {
@@ -200,6 +203,10 @@ class TileEmitter {
 public:
   TileEmitter(linalg::GenericOp op, const TilePlan &plan, const TileFusion &fusion)
       : op(op), plan(plan), fusion(fusion), loc(op.getLoc()), dims(plan.extents.size()) {
+    int64_t work = 1;
+    for (int64_t e : plan.extents)
+      work = std::min<int64_t>(work * e, kMinParallelWork);
+    parallelMarked = work < kMinParallelWork;
     for (OpOperand *in : op.getDpsInputOperands())
       inputs.push_back(accessOf(op, in));
   }
@@ -458,7 +465,7 @@ private:
   SmallVector<Access> inputs;
   SmallVector<Value> dims;
   SmallVector<int64_t> outer, reductions;
-  bool parallelMarked = false;
+  bool parallelMarked = false; // set up front for reductions too small to share
 };
 
 struct VectorizeReductionsPass : impl::VectorizeReductionsBase<VectorizeReductionsPass> {
