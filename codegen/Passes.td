@@ -58,6 +58,8 @@ def VectorizeReductions : Pass<"onnxc-vectorize-reductions", "mlir::func::FuncOp
   }];
   let options = [
     Option<"vectorBits", "vector-bits", "int64_t", "512", "bits per vector register">,
+    Option<"minParallelWork", "min-parallel-work", "int64_t", "1048576",
+           "loop iterations below which a reduction stays on the calling thread">,
   ];
   let dependentDialects = ["mlir::affine::AffineDialect", "mlir::scf::SCFDialect",
                            "mlir::vector::VectorDialect", "mlir::memref::MemRefDialect"];

@@ -24,9 +24,6 @@ namespace onnxc::codegen {
 namespace {
 
 constexpr int64_t kMaxAccumulators = 8;
-/// Reductions with fewer loop iterations than this stay on the calling thread:
-/// waking the pool costs more than they take.
-constexpr int64_t kMinParallelWork = 1 << 20;
 
 /// How one reduction is tiled.
 struct TilePlan {
@@ -201,12 +198,15 @@ bool lanesAddressable(ArrayRef<Access> accesses, int64_t lane) {
 /// Emits the tiled, vectorized loop nest of one reduction (and its fused ops).
 class TileEmitter {
 public:
-  TileEmitter(linalg::GenericOp op, const TilePlan &plan, const TileFusion &fusion)
+  /// Reductions of fewer than `minParallelWork` iterations stay on the calling
+  /// thread: waking the pool would cost more than they take.
+  TileEmitter(linalg::GenericOp op, const TilePlan &plan, const TileFusion &fusion,
+              int64_t minParallelWork)
       : op(op), plan(plan), fusion(fusion), loc(op.getLoc()), dims(plan.extents.size()) {
     int64_t work = 1;
     for (int64_t e : plan.extents)
-      work = std::min<int64_t>(work * e, kMinParallelWork);
-    parallelMarked = work < kMinParallelWork;
+      work = std::min<int64_t>(work * e, minParallelWork);
+    parallelMarked = work < minParallelWork;
     for (OpOperand *in : op.getDpsInputOperands())
       inputs.push_back(accessOf(op, in));
   }
@@ -489,7 +489,7 @@ struct VectorizeReductionsPass : impl::VectorizeReductionsBase<VectorizeReductio
           lanePosition(fusion.result.map, plan->lane) < 0)
         fusion = TileFusion{{}, {}, {}, {}, accessOf(op, op.getDpsInitOperand(0)), {}};
       OpBuilder b(op);
-      TileEmitter(op, *plan, fusion).emit(b);
+      TileEmitter(op, *plan, fusion, minParallelWork).emit(b);
       Value buffer = op.getDpsInitOperand(0)->get();
       op.erase();
       for (Operation *dead : fusion.deadAfter)

@@ -464,3 +464,31 @@ LogicalResult InstanceNormalizationOp::inferReturnTypes(MLIRContext *, Loc loc, 
   types.push_back(t);
   return success();
 }
+
+LogicalResult ConvTransposeOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a, Types &types) {
+  RankedTensorType tx, tw;
+  if (failed(requireStaticType(loc, a.getX(), "X", tx)) || failed(requireStaticType(loc, a.getW(), "W", tw)))
+    return failure();
+  int64_t rank = tx.getRank(), group = a.getGroup();
+  if (rank < 3 || tw.getRank() != rank || group < 1 || tw.getDimSize(0) != tx.getDimSize(1) ||
+      tx.getDimSize(1) % group)
+    return emitOptionalError(loc, "W must be [C, M/group, kernel...] for X's C channels");
+  int64_t m = tw.getDimSize(1) * group;
+  if (!isNone(a.getB())) {
+    auto tb = getStaticType(a.getB());
+    if (!tb || tb.getRank() != 1 || tb.getDimSize(0) != m)
+      return emitOptionalError(loc, "B must be 1-D with ", m, " elements");
+  }
+  ArrayRef<int64_t> kernel = tw.getShape().drop_front(2);
+  if (auto ks = a.getKernelShape(); ks && *ks != kernel)
+    return emitOptionalError(loc, "kernel_shape disagrees with W's shape");
+  WindowGeometry g;
+  if (auto err = computeConvTransposeGeometry(tx.getShape().drop_front(2), kernel, a.getAutoPad(),
+                                              a.getPads(), a.getStrides(), a.getDilations(),
+                                              a.getOutputPadding(), a.getOutputShape(), g))
+    return emitOptionalError(loc, *err);
+  SmallVector<int64_t> out{tx.getDimSize(0), m};
+  out.append(g.outSizes);
+  types.push_back(tensorOf(out, tx.getElementType()));
+  return success();
+}

@@ -50,6 +50,20 @@ def ONNX_ConvOp : ONNX_InferOp<"Conv", 3> {
   let results = (outs AnyTensor:$Y);
 }
 
+def ONNX_ConvTransposeOp : ONNX_InferOp<"ConvTranspose", 3> {
+  let summary = "N-D transposed convolution, NCHW layout, W as [C, M/group, kernel...]";
+  let arguments = (ins AnyTensor:$X, AnyTensor:$W, ONNX_OptTensor:$B,
+                   DefaultValuedStrAttr<StrAttr, "NOTSET">:$auto_pad,
+                   OptionalAttr<DenseI64ArrayAttr>:$dilations,
+                   DefaultValuedAttr<I64Attr, "1">:$group,
+                   OptionalAttr<DenseI64ArrayAttr>:$kernel_shape,
+                   OptionalAttr<DenseI64ArrayAttr>:$output_padding,
+                   OptionalAttr<DenseI64ArrayAttr>:$output_shape,
+                   OptionalAttr<DenseI64ArrayAttr>:$pads,
+                   OptionalAttr<DenseI64ArrayAttr>:$strides);
+  let results = (outs AnyTensor:$Y);
+}
+
 def ONNX_BatchNormalizationOp : ONNX_InferOp<"BatchNormalization", 5> {
   let summary = "batch normalization in inference mode (opset 15)";
   let description = [{

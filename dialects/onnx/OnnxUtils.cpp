@@ -85,6 +85,47 @@ std::optional<int64_t> checkedProduct(ArrayRef<int64_t> dims) {
 }
 
 std::optional<std::string>
+computeConvTransposeGeometry(ArrayRef<int64_t> inSizes, ArrayRef<int64_t> kernel, StringRef autoPad,
+                             std::optional<ArrayRef<int64_t>> pads,
+                             std::optional<ArrayRef<int64_t>> strides,
+                             std::optional<ArrayRef<int64_t>> dilations,
+                             std::optional<ArrayRef<int64_t>> outputPadding,
+                             std::optional<ArrayRef<int64_t>> outputShape, WindowGeometry &out) {
+  size_t n = inSizes.size();
+  // Strides, dilations, kernel and explicit pads validate like a Conv's.
+  if (auto err = computeWindowGeometry(SmallVector<int64_t>(n, 1 << 20), kernel,
+                                       autoPad == "NOTSET" ? autoPad : "VALID", pads, strides,
+                                       dilations, false, out))
+    return err;
+  SmallVector<int64_t> extra(n, 0);
+  if (outputPadding) {
+    if (outputPadding->size() != n)
+      return "output_padding must have " + std::to_string(n) + " values";
+    extra.assign(outputPadding->begin(), outputPadding->end());
+  }
+  if (outputShape && outputShape->size() != n && outputShape->size() != n + 2)
+    return "output_shape must have " + std::to_string(n) + " values";
+  for (size_t i = 0; i < n; ++i) {
+    int64_t full = out.strides[i] * (inSizes[i] - 1) + extra[i] + (kernel[i] - 1) * out.dilations[i] + 1;
+    int64_t target = -1;
+    if (outputShape)
+      target = (*outputShape)[outputShape->size() - n + i];
+    else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER")
+      target = inSizes[i] * out.strides[i];
+    if (target >= 0) {
+      int64_t total = full - target; // negative: the extra outputs get only the bias
+      bool upper = autoPad != "SAME_LOWER";
+      out.padsBegin[i] = upper ? total / 2 : total - total / 2;
+      out.padsEnd[i] = total - out.padsBegin[i];
+    }
+    out.outSizes[i] = full - out.padsBegin[i] - out.padsEnd[i];
+    if (out.outSizes[i] < 1)
+      return std::string("pads leave no output");
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string>
 computeWindowGeometry(ArrayRef<int64_t> inSizes, ArrayRef<int64_t> kernel,
                       StringRef autoPad, std::optional<ArrayRef<int64_t>> pads,
                       std::optional<ArrayRef<int64_t>> strides,

@@ -37,6 +37,16 @@ struct WindowGeometry {
   llvm::SmallVector<int64_t> padsBegin, padsEnd, outSizes;
 };
 
+/// ConvTranspose's geometry: output sizes and the begin pads (from pads, or
+/// from output_shape / auto_pad as the ONNX spec resolves them).
+std::optional<std::string>
+computeConvTransposeGeometry(llvm::ArrayRef<int64_t> inSizes, llvm::ArrayRef<int64_t> kernel,
+                             llvm::StringRef autoPad, std::optional<llvm::ArrayRef<int64_t>> pads,
+                             std::optional<llvm::ArrayRef<int64_t>> strides,
+                             std::optional<llvm::ArrayRef<int64_t>> dilations,
+                             std::optional<llvm::ArrayRef<int64_t>> outputPadding,
+                             std::optional<llvm::ArrayRef<int64_t>> outputShape, WindowGeometry &out);
+
 /// Resolves auto_pad/pads/strides/dilations/ceil_mode for `inSizes`; returns
 /// an error string on bad attributes.
 std::optional<std::string>

@@ -1,11 +1,11 @@
-# Checks a compiled model object: no malloc/free or libm calls, no mutable globals, the ABI symbols present.
+# Checks a compiled model object: no malloc/free or libm calls, no mutable globals, the ABI symbols present (and the thread pool with --threaded).
 import subprocess
 import sys
 
 ALLOWED_UNDEFINED = {"memcpy", "memset", "memmove", "onnxc_parallel_for"}
 
 
-def main(obj, name):
+def main(obj, name, threaded=False):
     out = subprocess.run(["nm", obj], check=True, capture_output=True, text=True).stdout
     undefined, mutable, defined = set(), [], set()
     for line in out.splitlines():
@@ -22,6 +22,8 @@ def main(obj, name):
         errors.append("undefined symbols beyond the allowed set: %s" % sorted(undefined - ALLOWED_UNDEFINED))
     if mutable:
         errors.append("mutable globals: %s" % sorted(mutable))
+    if threaded and "onnxc_parallel_for" not in undefined:
+        errors.append("the model's convolutions do not run through onnxc_parallel_for")
     for want in (name + "_run", name + "_info"):
         if want not in defined:
             errors.append("missing symbol " + want)
@@ -33,4 +35,4 @@ def main(obj, name):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    sys.exit(main(sys.argv[1], sys.argv[2], "--threaded" in sys.argv[3:]))

@@ -1,4 +1,4 @@
-// RUN: onnxc-opt --pass-pipeline='builtin.module(func.func(onnxc-vectorize-reductions{vector-bits=512}))' %s | FileCheck %s
+// RUN: onnxc-opt --pass-pipeline='builtin.module(func.func(onnxc-vectorize-reductions{vector-bits=512 min-parallel-work=0}))' %s | FileCheck %s
 
 // Tests that Conv + bias + Relu become one loop nest: the bias broadcast seeds
 // the accumulators, the Relu maps them before the store, and the conv's own

@@ -1,5 +1,5 @@
-// RUN: onnxc-opt --pass-pipeline='builtin.module(func.func(onnxc-vectorize-reductions{vector-bits=512}))' %s | FileCheck %s --check-prefix=AVX512
-// RUN: onnxc-opt --pass-pipeline='builtin.module(func.func(onnxc-vectorize-reductions{vector-bits=128}))' %s | FileCheck %s --check-prefix=NEON
+// RUN: onnxc-opt --pass-pipeline='builtin.module(func.func(onnxc-vectorize-reductions{vector-bits=512 min-parallel-work=0}))' %s | FileCheck %s --check-prefix=AVX512
+// RUN: onnxc-opt --pass-pipeline='builtin.module(func.func(onnxc-vectorize-reductions{vector-bits=128 min-parallel-work=0}))' %s | FileCheck %s --check-prefix=NEON
 
 #lhs = affine_map<(m, k, n) -> (m, k)>
 #rhs = affine_map<(m, k, n) -> (k, n)>
