@@ -52,6 +52,22 @@ def reduce_v11():
     return single("ReduceMean", ["x"], ["y"], shape=(2, 3, 4), opset=11, axes=[1], keepdims=0)
 
 
+def with_consts(op, consts, shape=(2, 3, 4), opset=18, outputs=("y",), **attrs):
+    """One `op` node fed by x and constant int64 inputs (the opset 18+ forms)."""
+    nodes, names = [], ["x"]
+    for i, values in enumerate(consts):
+        if values is None:
+            names.append("")
+            continue
+        names.append(f"c{i}")
+        nodes.append(helper.make_node("Constant", [], [f"c{i}"], name=f"const{i}",
+                                      value=numpy_helper.from_array(np.array(values, np.int64))))
+    nodes.append(helper.make_node(op, names, list(outputs), name="n0", **attrs))
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(shape))],
+                          [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outputs])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
+
+
 def shape_arith():
     # Shape -> Gather -> Concat -> Reshape, as PyTorch exports x.view(x.size(0), -1).
     nodes = [
@@ -78,6 +94,12 @@ MODELS = {
     "dynamic_input": dynamic_input,
     "softmax_v11": softmax_v11,
     "reduce_v11": reduce_v11,
+    "reduce_l2_v18": lambda: with_consts("ReduceL2", [[-1]], keepdims=0),
+    "reduce_empty_axes_noop_v18": lambda: with_consts("ReduceSum", [[]], noop_with_empty_axes=1),
+    "split_num_outputs_v18": lambda: with_consts("Split", [], outputs=("a", "b"), axis=2, num_outputs=2),
+    "split_uneven_v18": lambda: with_consts("Split", [], shape=(5,), outputs=("a", "b", "c"), num_outputs=3),
+    "pad_axes_v18": lambda: with_consts("Pad", [[1, 2], None, [2]], mode="edge"),
+    "reduce_max_v20": lambda: with_consts("ReduceMax", [[0, 2]], opset=20),
 }
 
 if __name__ == "__main__":
