@@ -1,4 +1,4 @@
-// Small CPU codegen rewrites: math approximations and memref.copy -> linalg.copy.
+// Small CPU codegen rewrites: math approximations, copies (memref.copy -> linalg.copy, repeated results), empty arguments.
 #include "codegen/Passes.h"
 
 #include "mlir/Dialect/Math/Transforms/Approximation.h"
@@ -10,6 +10,8 @@ using namespace mlir;
 namespace onnxc::codegen {
 #define GEN_PASS_DEF_APPROXIMATEMATH
 #define GEN_PASS_DEF_LOWERCOPIES
+#define GEN_PASS_DEF_FLATTENEMPTYARGUMENTS
+#define GEN_PASS_DEF_COPYREPEATEDRESULTS
 #include "codegen/Passes.h.inc"
 
 namespace {
@@ -40,6 +42,54 @@ struct LowerCopiesPass : impl::LowerCopiesBase<LowerCopiesPass> {
     patterns.add<CopyToLinalg>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
+  }
+};
+
+/// Each result gets a tensor of its own: a value returned twice becomes a
+/// copy the second time (buffer-results-to-out-params needs distinct buffers).
+struct CopyRepeatedResultsPass : impl::CopyRepeatedResultsBase<CopyRepeatedResultsPass> {
+  void runOnOperation() override {
+    getOperation().walk([](func::ReturnOp ret) {
+      llvm::SmallPtrSet<Value, 8> seen;
+      OpBuilder b(ret);
+      for (OpOperand &operand : ret->getOpOperands()) {
+        Value v = operand.get();
+        auto type = dyn_cast<RankedTensorType>(v.getType());
+        if (!type || seen.insert(v).second)
+          continue;
+        Value empty = tensor::EmptyOp::create(b, ret.getLoc(), type.getShape(), type.getElementType());
+        operand.set(linalg::CopyOp::create(b, ret.getLoc(), v, empty).getResult(0));
+      }
+    });
+  }
+};
+
+/// memref<3x0x5xf32> has no bare-pointer lowering; memref<0xf32> does. The
+/// argument changes type and its uses see a reinterpret_cast of it.
+struct FlattenEmptyArgumentsPass : impl::FlattenEmptyArgumentsBase<FlattenEmptyArgumentsPass> {
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    if (func.isExternal())
+      return;
+    Block &entry = func.getBody().front();
+    OpBuilder b = OpBuilder::atBlockBegin(&entry);
+    SmallVector<Type> inputs(func.getArgumentTypes());
+    for (auto [i, arg] : llvm::enumerate(entry.getArguments())) {
+      auto type = dyn_cast<MemRefType>(arg.getType());
+      if (!type || !type.hasStaticShape() || type.getNumElements() != 0 || type.getRank() == 1 ||
+          !type.getLayout().isIdentity())
+        continue;
+      auto flat = MemRefType::get({0}, type.getElementType(), MemRefLayoutAttrInterface(),
+                                  type.getMemorySpace());
+      arg.setType(flat);
+      inputs[i] = flat;
+      SmallVector<int64_t> strides(type.getRank(), 1);
+      for (int64_t d = type.getRank() - 2; d >= 0; --d)
+        strides[d] = strides[d + 1] * type.getDimSize(d + 1);
+      auto view = memref::ReinterpretCastOp::create(b, func.getLoc(), type, arg, 0, type.getShape(), strides);
+      arg.replaceAllUsesExcept(view, view);
+    }
+    func.setType(FunctionType::get(func.getContext(), inputs, func.getResultTypes()));
   }
 };
 } // namespace

@@ -23,6 +23,25 @@ def LowerCopies : Pass<"onnxc-lower-copies", "mlir::func::FuncOp"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def CopyRepeatedResults : Pass<"onnxc-copy-repeated-results", "mlir::func::FuncOp"> {
+  let summary = "Copies a tensor returned more than once, so every result has its own buffer";
+  let description = [{
+    Two graph outputs can be the same value after CSE (or by the model's
+    own wiring); each C output buffer still needs its own copy.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect"];
+}
+
+def FlattenEmptyArguments : Pass<"onnxc-flatten-empty-arguments", "mlir::func::FuncOp"> {
+  let summary = "Gives zero-element memref arguments the type memref<0xT>";
+  let description = [{
+    A zero-element memref of rank other than 1 has no bare-pointer calling
+    convention; as memref<0xT> plus a reinterpret_cast it lowers like any
+    other argument (the pointer is never dereferenced).
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect"];
+}
+
 def PlanWorkspace : Pass<"onnxc-plan-workspace", "mlir::ModuleOp"> {
   let summary = "Places every buffer in one caller-provided workspace by liveness";
   let description = [{

@@ -177,6 +177,27 @@ FailureOr<RankedTensorType> inputType(MLIRContext &ctx, const ::onnx::ValueInfoP
   return RankedTensorType::get(shape, elem);
 }
 
+/// A --bind-input value must have the declared element type and agree with
+/// every declared static dimension.
+LogicalResult checkBoundValue(const ::onnx::ValueInfoProto &vi, ShapedType value, Location loc) {
+  if (!vi.type().has_tensor_type())
+    return emitError(loc) << "input '" << vi.name() << "' is not a tensor and cannot be bound";
+  const auto &tt = vi.type().tensor_type();
+  Type elem = onnx::elementTypeFromOnnx(loc.getContext(), tt.elem_type());
+  if (elem != value.getElementType())
+    return emitError(loc) << "the value bound to input '" << vi.name() << "' has element type "
+                          << value.getElementType() << ", the model declares " << elem;
+  if (!tt.has_shape())
+    return success();
+  bool agrees = tt.shape().dim_size() == value.getRank();
+  for (int i = 0; agrees && i < tt.shape().dim_size(); ++i)
+    agrees = !tt.shape().dim(i).has_dim_value() || tt.shape().dim(i).dim_value() == value.getDimSize(i);
+  if (!agrees)
+    return emitError(loc) << "the value bound to input '" << vi.name() << "' has shape "
+                          << value.getShape() << ", which disagrees with the declared shape";
+  return success();
+}
+
 /// Node indices in an order where every input is defined before use.
 FailureOr<SmallVector<int>> topologicalOrder(MLIRContext &ctx, const ::onnx::GraphProto &graph,
                                              const llvm::StringSet<> &available) {
@@ -270,9 +291,14 @@ OwningOpRef<ModuleOp> importModel(MLIRContext &ctx, const ::onnx::ModelProto &mo
     initializerNames.insert(init.name());
   SmallVector<Type> argTypes;
   SmallVector<std::string> argNames;
+  llvm::StringMap<const ::onnx::ValueInfoProto *> boundDecls;
   for (const auto &vi : graph.input()) {
     if (initializerNames.contains(vi.name()))
       continue;
+    if (options.boundInputs.count(vi.name())) {
+      boundDecls[vi.name()] = &vi;
+      continue;
+    }
     if (vi.name().empty() || available.contains(vi.name()))
       return emitError(unknown) << "graph input '" << vi.name() << "' is empty or repeated", nullptr;
     auto t = inputType(ctx, vi, options, valueLoc(ctx, vi.name(), "input"));
@@ -285,6 +311,11 @@ OwningOpRef<ModuleOp> importModel(MLIRContext &ctx, const ::onnx::ModelProto &mo
   for (auto &[name, shape] : options.inputShapes)
     if (!available.contains(name))
       return emitError(unknown) << "--input-shape names '" << name << "', which is not a model input",
+             nullptr;
+  for (auto &[name, tensor] : options.boundInputs)
+    if (!boundDecls.count(name))
+      return emitError(unknown) << "--bind-input names '" << name
+                                << "', which is not a model input (or is an initializer)",
              nullptr;
 
   auto func = func::FuncOp::create(b, unknown, options.funcName, b.getFunctionType(argTypes, {}));
@@ -313,6 +344,18 @@ OwningOpRef<ModuleOp> importModel(MLIRContext &ctx, const ::onnx::ModelProto &mo
       return emitError(loc) << "initializer '" << init.name() << "' is defined twice", nullptr;
     values[init.name()] = onnx::ConstantOp::create(b, loc, *attr);
     available.insert(init.name());
+  }
+
+  for (auto &[name, tensor] : options.boundInputs) {
+    Location loc = valueLoc(ctx, name, "input");
+    auto attr = importTensor(ctx, *tensor);
+    if (!attr)
+      return emitError(loc) << "--bind-input '" << name << "': " << llvm::toString(attr.takeError()),
+             nullptr;
+    if (failed(checkBoundValue(*boundDecls[name], cast<ShapedType>(attr->getType()), loc)))
+      return nullptr;
+    values[name] = onnx::ConstantOp::create(b, loc, *attr);
+    available.insert(name);
   }
 
   auto order = topologicalOrder(ctx, graph, available);
@@ -370,6 +413,10 @@ OwningOpRef<ModuleOp> importModel(MLIRContext &ctx, const ::onnx::ModelProto &mo
   SmallVector<Value> results;
   for (const auto &out : graph.output()) {
     Value v = values.lookup(out.name());
+    if (auto u = unsupportedValues.find(out.name()); !v && u != unsupportedValues.end())
+      return emitError(valueLoc(ctx, out.name(), "output"))
+                 << "graph output '" << out.name() << "' is " << u->second,
+             nullptr;
     if (!v)
       return emitError(valueLoc(ctx, out.name(), "output"))
                  << "graph output '" << out.name() << "' is not produced by any node",

@@ -11,7 +11,8 @@
 
 namespace onnx {
 class ModelProto;
-}
+class TensorProto;
+} // namespace onnx
 
 namespace onnxc {
 
@@ -19,6 +20,9 @@ namespace onnxc {
 struct ImportOptions {
   /// Shapes that replace an input's declared (possibly dynamic) shape.
   std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// Inputs fixed to a value at compile time (--bind-input): they become
+  /// constants and leave the C signature. The protos must outlive the module.
+  std::map<std::string, const ::onnx::TensorProto *> boundInputs;
   /// The name of the generated function (the C symbol prefix).
   std::string funcName = "model";
   int64_t maxNodes = 1 << 20;

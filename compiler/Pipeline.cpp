@@ -36,7 +36,7 @@ static const char *const kOnnxPipeline =
 static const char *const kLinalgPipeline =
     "onnxc-lower-to-linalg,canonicalize,func.func(onnxc-fuse-elementwise),canonicalize,cse";
 static std::string llvmDialectPipeline(const PipelineOptions &options) {
-  return "one-shot-bufferize{bufferize-function-boundaries "
+  return "func.func(onnxc-copy-repeated-results),one-shot-bufferize{bufferize-function-boundaries "
          "function-boundary-type-conversion=identity-layout-map},"
          "buffer-results-to-out-params{hoist-static-allocs modify-public-functions},"
          "func.func(onnxc-lower-copies),canonicalize,"
@@ -45,7 +45,7 @@ static std::string llvmDialectPipeline(const PipelineOptions &options) {
          "}),onnxc-plan-workspace,func.func(convert-linalg-to-loops,onnxc-approximate-math),"
          "onnxc-outline-parallel,canonicalize,cse,"
          "func.func(convert-vector-to-scf),lower-affine,convert-scf-to-cf,canonicalize,cse,"
-         "expand-strided-metadata,lower-affine,convert-vector-to-llvm,finalize-memref-to-llvm,"
+         "func.func(onnxc-flatten-empty-arguments),expand-strided-metadata,lower-affine,convert-vector-to-llvm,finalize-memref-to-llvm,"
          "convert-math-to-llvm,convert-arith-to-llvm,"
          "convert-func-to-llvm{use-bare-ptr-memref-call-conv},"
          "convert-cf-to-llvm,reconcile-unrealized-casts";

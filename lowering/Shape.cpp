@@ -48,6 +48,19 @@ template <typename OpTy> struct ForwardLowering : OpConversionPattern<OpTy> {
   }
 };
 
+/// Inference dropout: the data passes through and the mask keeps everything.
+struct DropoutLowering : OpConversionPattern<DropoutOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(DropoutOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto maskType = cast<RankedTensorType>(op.getMask().getType());
+    Value mask = arith::ConstantOp::create(rewriter, op.getLoc(),
+                                           DenseElementsAttr::get(maskType, rewriter.getBoolAttr(true)));
+    rewriter.replaceOp(op, {adaptor.getData(), mask});
+    return success();
+  }
+};
+
 Value castScalar(OpBuilder &b, Location loc, Value x, Type from, Type to) {
   if (from == to)
     return x;
@@ -262,6 +275,11 @@ struct SplitLowering : OpConversionPattern<SplitOp> {
     SmallVector<Value> pieces;
     for (Type t : op->getResultTypes()) {
       auto piece = cast<RankedTensorType>(t);
+      if (piece.getNumElements() == 0) { // no slice of an empty range verifies
+        pieces.push_back(tensor::EmptyOp::create(rewriter, op.getLoc(), piece.getShape(),
+                                                 piece.getElementType()));
+        continue;
+      }
       SmallVector<OpFoldResult> offsets(tin.getRank(), rewriter.getIndexAttr(0)), sizes, strides(
                                                                                     tin.getRank(), rewriter.getIndexAttr(1));
       for (int64_t d : piece.getShape())
@@ -454,7 +472,7 @@ void populateShapePatterns(RewritePatternSet &patterns) {
                ReshapeLikeLowering<SqueezeOp>, ReshapeLikeLowering<UnsqueezeOp>,
                ConstantLowering<ConstantOp>, ConstantLowering<ShapeOfOp>,
                ConstantLowering<ConstantOfShapeOp>,
-               ForwardLowering<IdentityOp>, ForwardLowering<DropoutOp>, CastLowering,
+               ForwardLowering<IdentityOp>, DropoutLowering, CastLowering,
                TransposeLowering, ConcatLowering, SliceLowering, GatherLowering, GatherElementsLowering, TriluLowering, SplitLowering, EyeLikeLowering,
                BlockShuffleLowering<DepthToSpaceOp, true>, BlockShuffleLowering<SpaceToDepthOp, false>,
                GatherNDLowering, TileLowering,

@@ -112,7 +112,6 @@ OpFoldResult PowOp::fold(FoldAdaptor) { return {}; }
 OpFoldResult NoValueOp::fold(FoldAdaptor) { return UnitAttr::get(getContext()); }
 OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
 OpFoldResult IdentityOp::fold(FoldAdaptor) { return getInput(); }
-OpFoldResult DropoutOp::fold(FoldAdaptor) { return getData(); }
 
 OpFoldResult ShapeOfOp::fold(FoldAdaptor) {
   auto t = getStaticType(getData());

@@ -48,9 +48,24 @@ LogicalResult DropoutOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
   RankedTensorType t;
   if (failed(requireStaticType(loc, a.getData(), "data", t)))
     return failure();
-  if (auto mode = getConstantInts(a.getTrainingMode()); mode && !mode->empty() && (*mode)[0])
-    return emitOptionalError(loc, "training_mode=true is not supported");
+  SmallVector<int64_t> mode;
+  if (!isNone(a.getTrainingMode())) {
+    if (failed(requireConstantInts(loc, a.getTrainingMode(), "training_mode", mode)))
+      return failure();
+    if (mode.size() != 1)
+      return emitOptionalError(loc, "training_mode must be a scalar");
+  }
+  if (!mode.empty() && mode[0]) {
+    auto ratio = isNone(a.getRatio()) ? std::optional<SmallVector<double>>(SmallVector<double>{0.5})
+                                      : getConstantFloats(a.getRatio());
+    if (!ratio)
+      return emitNotConstant(loc, a.getRatio(), "ratio", "in training mode");
+    if (ratio->size() != 1 || (*ratio)[0] != 0)
+      return emitOptionalError(loc, "training-mode Dropout with a ratio other than a constant 0 is "
+                                    "random; onnxc compiles inference");
+  }
   types.push_back(t);
+  types.push_back(t.clone(IntegerType::get(t.getContext(), 1)));
   return success();
 }
 
@@ -285,18 +300,18 @@ LogicalResult TriluOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a, Types
 static FailureOr<SmallVector<int64_t>> splitSizes(Loc loc, int64_t dim, Value split,
                                                   std::optional<int64_t> numOutputs) {
   if (!isNone(split)) {
-    auto sizes = getConstantInts(split);
-    if (!sizes)
-      return emitOptionalError(loc, "input 'split' must be a compile-time constant integer tensor");
+    SmallVector<int64_t> sizes;
+    if (failed(requireConstantInts(loc, split, "split", sizes)))
+      return failure();
     int64_t total = 0;
-    for (int64_t s : *sizes) {
+    for (int64_t s : sizes) {
       if (s < 0)
         return emitOptionalError(loc, "split sizes must not be negative");
       total += s;
     }
     if (total != dim)
       return emitOptionalError(loc, "split sizes add up to ", total, ", not the axis size ", dim);
-    return *sizes;
+    return sizes;
   }
   if (!numOutputs || *numOutputs < 1 || *numOutputs > dim)
     return emitOptionalError(loc, "num_outputs must be between 1 and the axis size");

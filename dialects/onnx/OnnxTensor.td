@@ -53,13 +53,18 @@ def ONNX_IdentityOp : ONNX_Op<"Identity", 1, 1, [SameOperandsAndResultType, Infe
   let hasFolder = 1;
 }
 
-def ONNX_DropoutOp : ONNX_Op<"Dropout", 3, 1, [InferTypeOpAdaptor]> {
-  let summary = "dropout; onnxc compiles inference, where it is the identity";
-  let description = "```mlir\n%y = onnx.Dropout(%x, %none, %none) : (tensor<3xf32>, none, none) -> tensor<3xf32>\n```";
+def ONNX_DropoutOp : ONNX_Op<"Dropout", 3, 2, [InferTypeOpAdaptor]> {
+  let summary = "dropout; onnxc compiles inference (or training with ratio 0), where it is the identity";
+  let description = [{
+    The mask keeps every element (all true). training_mode must be a
+    constant; when it is true, ratio must be a constant 0.
+    ```mlir
+    %y, %mask = onnx.Dropout(%x, %none, %none) : (tensor<3xf32>, none, none) -> (tensor<3xf32>, tensor<3xi1>)
+    ```
+  }];
   let arguments = (ins AnyTensor:$data, ONNX_OptTensor:$ratio, ONNX_OptTensor:$training_mode,
                    OptionalAttr<I64Attr>:$seed);
-  let results = (outs AnyTensor:$output);
-  let hasFolder = 1;
+  let results = (outs AnyTensor:$output, AnyTensor:$mask);
 }
 
 def ONNX_ShapeOfOp : ONNX_ShapeOp<"Shape", 1, "the shape as a 1-D int64 tensor (opset 15: start/end)",

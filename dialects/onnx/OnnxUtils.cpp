@@ -352,6 +352,7 @@ std::optional<std::vector<float>> getConstantF32Data(Value v) {
 } // namespace onnxc::onnx
 
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 
 namespace onnxc::onnx {
 
@@ -363,12 +364,33 @@ LogicalResult requireStaticType(std::optional<Location> loc, Value v, StringRef 
   return success();
 }
 
+/// The ONNX name of `v` when it is a graph input (a function argument that
+/// carries the importer's "onnx.name" attribute), else empty.
+static StringRef graphInputName(Value v) {
+  auto arg = dyn_cast<BlockArgument>(v);
+  if (!arg || !arg.getOwner()->isEntryBlock())
+    return {};
+  auto func = dyn_cast_or_null<FunctionOpInterface>(arg.getOwner()->getParentOp());
+  if (!func)
+    return {};
+  auto name = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "onnx.name");
+  return name ? name.getValue() : StringRef();
+}
+
+LogicalResult emitNotConstant(std::optional<Location> loc, Value v, StringRef name, StringRef what) {
+  StringRef input = graphInputName(v);
+  if (!input.empty())
+    return emitOptionalError(loc, "input '", name, "' must be a compile-time constant ", what,
+                             "; it is graph input '", input, "': fix its value with --bind-input=",
+                             input, "=TENSOR.pb");
+  return emitOptionalError(loc, "input '", name, "' must be a compile-time constant ", what);
+}
+
 LogicalResult requireConstantInts(std::optional<Location> loc, Value v, StringRef name,
                                   SmallVector<int64_t> &out) {
   auto ints = getConstantInts(v);
   if (!ints)
-    return emitOptionalError(loc, "input '", name,
-                             "' must be a compile-time constant integer tensor");
+    return emitNotConstant(loc, v, name, "integer tensor");
   out = std::move(*ints);
   return success();
 }

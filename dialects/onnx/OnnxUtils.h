@@ -98,6 +98,10 @@ namespace onnxc::onnx {
 /// Gets the static tensor type of input `name`, or reports that it has none.
 mlir::LogicalResult requireStaticType(std::optional<mlir::Location> loc, mlir::Value v,
                                       llvm::StringRef name, mlir::RankedTensorType &t);
+/// "input 'NAME' must be a compile-time constant WHAT", naming the graph
+/// input (and --bind-input) when `v` is one.
+mlir::LogicalResult emitNotConstant(std::optional<mlir::Location> loc, mlir::Value v,
+                                    llvm::StringRef name, llvm::StringRef what);
 /// Gets the values of constant integer input `name`, or reports that it is not constant.
 mlir::LogicalResult requireConstantInts(std::optional<mlir::Location> loc, mlir::Value v,
                                         llvm::StringRef name, llvm::SmallVector<int64_t> &out);

@@ -34,6 +34,8 @@ static cl::opt<std::string> mcpu("mcpu", cl::desc("LLVM CPU name (default: the h
 static cl::opt<std::string> mattr("mattr", cl::desc("LLVM target features"), cl::init(""));
 static cl::opt<char> optLevel("O", cl::desc("Optimization level 0-3 (default 3)"), cl::Prefix, cl::init('3'));
 static cl::list<std::string> inputShapes("input-shape", cl::desc("Fix an input's shape: NAME:1x3x224x224"));
+static cl::list<std::string> boundInputs("bind-input",
+                                         cl::desc("Fix an input's value: NAME=TENSOR.pb (a serialized TensorProto)"));
 static cl::opt<std::string> emit("emit", cl::desc("onnx|linalg|llvm-dialect|llvm|asm|obj"), cl::init("obj"));
 static cl::opt<uint64_t> maxFileSize("max-file-size", cl::desc("Largest model file accepted, bytes"),
                                      cl::init(uint64_t(2) << 30));
@@ -115,6 +117,24 @@ int main(int argc, char **argv) {
       dims.push_back(d);
     }
     options.inputShapes[spec.substr(0, colon)] = dims;
+  }
+  std::vector<std::unique_ptr<::onnx::TensorProto>> boundValues;
+  for (const std::string &spec : boundInputs) {
+    size_t eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+      return fail("--bind-input expects NAME=TENSOR.pb, got '" + spec + "'");
+    std::string file = spec.substr(eq + 1);
+    auto buffer = MemoryBuffer::getFile(file, /*IsText=*/false, /*RequiresNullTerminator=*/false);
+    if (!buffer)
+      return fail("cannot read '" + file + "': " + buffer.getError().message());
+    if ((*buffer)->getBufferSize() > maxFileSize)
+      return fail("'" + file + "' is larger than the limit of " + Twine(maxFileSize) + " bytes");
+    auto tensor = std::make_unique<::onnx::TensorProto>();
+    if (!tensor->ParseFromArray((*buffer)->getBufferStart(), (int)(*buffer)->getBufferSize()))
+      return fail("'" + file + "' is not a serialized ONNX TensorProto");
+    if (!options.boundInputs.emplace(spec.substr(0, eq), tensor.get()).second)
+      return fail("--bind-input names '" + spec.substr(0, eq) + "' twice");
+    boundValues.push_back(std::move(tensor));
   }
   std::string name = !nameOpt.empty() ? nameOpt.getValue()
                      : out == "-"     ? "model"
