@@ -36,6 +36,11 @@ public:
   /// became inputs, changed semantics). Defined in OpsetUpgrade.cpp.
   mlir::LogicalResult upgrade(NodeState &node);
 
+  /// Builds ops that onnxc composes from other onnx ops (quantization, LRN,
+  /// windows, ...) and sets node.results; leaves other nodes alone. Defined
+  /// in Decompositions.cpp.
+  mlir::LogicalResult decompose(NodeState &node);
+
   mlir::LogicalResult checkAttributesAndOperands(mlir::RegisteredOperationName opName,
                                                  llvm::ArrayRef<mlir::Value> operands,
                                                  const mlir::NamedAttrList &attrs,

@@ -389,6 +389,8 @@ OwningOpRef<ModuleOp> importModel(MLIRContext &ctx, const ::onnx::ModelProto &mo
     }
     if (failed(importer.upgrade(state)))
       return nullptr;
+    if (!state.results && failed(importer.decompose(state)))
+      return nullptr;
     SmallVector<Value> results;
     if (state.results) {
       results = *state.results;

@@ -17,6 +17,23 @@ Value scalarConstant(OpBuilder &b, Location loc, Type type, double v) {
   return arith::ConstantOp::create(b, loc, IntegerAttr::get(type, (int64_t)v));
 }
 
+Type signlessType(Type t) {
+  if (auto i = dyn_cast<IntegerType>(t))
+    return IntegerType::get(t.getContext(), i.getWidth());
+  return t;
+}
+
+Value castTo(OpBuilder &b, Location loc, Value v, Type t) {
+  return v.getType() == t ? v : UnrealizedConversionCastOp::create(b, loc, t, v).getResult(0);
+}
+
+Value multiplyAdd(OpBuilder &b, Location loc, Value acc, Value x, Value y) {
+  if (!isa<FloatType>(acc.getType()))
+    return arith::AddIOp::create(b, loc, acc, arith::MulIOp::create(b, loc, x, y));
+  auto fm = arith::FastMathFlags::contract;
+  return arith::AddFOp::create(b, loc, acc, arith::MulFOp::create(b, loc, x, y, fm), fm);
+}
+
 Value scalarExtreme(OpBuilder &b, Location loc, Type type, bool lowest) {
   if (auto ft = dyn_cast<FloatType>(type))
     return arith::ConstantOp::create(

@@ -22,6 +22,16 @@ mlir::Value emptyTensor(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value scalarConstant(mlir::OpBuilder &b, mlir::Location loc,
                            mlir::Type type, double v);
 
+/// The signless integer type of `t`'s width (arith's view); other types unchanged.
+mlir::Type signlessType(mlir::Type t);
+
+/// `v` reinterpreted as type `t` (an unrealized cast; used for signedness).
+mlir::Value castTo(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v, mlir::Type t);
+
+/// acc + x * y (float with contraction allowed, so it can become an FMA; or integer).
+mlir::Value multiplyAdd(mlir::OpBuilder &b, mlir::Location loc, mlir::Value acc, mlir::Value x,
+                        mlir::Value y);
+
 /// The lowest (or highest) value of a scalar type, used as a reduction seed.
 mlir::Value scalarExtreme(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::Type type, bool lowest);

@@ -40,8 +40,6 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
     auto tw = cast<RankedTensorType>(adaptor.getW().getType());
     auto ty = cast<RankedTensorType>(op.getType());
     Type elem = ty.getElementType();
-    if (!isa<FloatType>(elem))
-      return rewriter.notifyMatchFailure(op, "only float convolutions are supported");
     int64_t k = tx.getRank() - 2, group = op.getGroup();
     int64_t n = tx.getDimSize(0), c = tx.getDimSize(1), m = tw.getDimSize(0);
     int64_t cg = c / group, mg = m / group;
@@ -66,7 +64,7 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
     SmallVector<int64_t> kernel(tw.getShape().begin() + 2, tw.getShape().end());
     Value w;
     bool packed = false;
-    if (auto data = getConstantF32Data(op.getW())) {
+    if (auto data = isa<FloatType>(elem) ? getConstantF32Data(op.getW()) : std::nullopt) {
       int64_t taps = tw.getNumElements() / (m * cg);
       std::vector<float> out(data->size());
       for (int64_t gi = 0; gi < group; ++gi)
@@ -115,9 +113,7 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
     acc = linalg::GenericOp::create(
               rewriter, loc, TypeRange{accType}, ValueRange{w, x}, acc, maps, iters,
               [](OpBuilder &b, Location l, ValueRange a) {
-                auto fm = arith::FastMathFlags::contract;
-                Value p = arith::MulFOp::create(b, l, a[0], a[1], fm);
-                linalg::YieldOp::create(b, l, arith::AddFOp::create(b, l, a[2], p, fm).getResult());
+                linalg::YieldOp::create(b, l, multiplyAdd(b, l, a[2], a[0], a[1]));
               })
               .getResult(0);
     rewriter.replaceOp(op, reshapeTo(rewriter, loc, acc, ty));

@@ -18,12 +18,7 @@ struct Scalar {
   bool unsignedInt = false;
   /// Arithmetic on values of the ONNX element type `onnxType`.
   static Scalar of(OpBuilder &b, Location loc, Type onnxType) {
-    return Scalar{b, loc, signless(onnxType), onnxType.isUnsignedInteger()};
-  }
-  static Type signless(Type t) {
-    if (auto i = dyn_cast<IntegerType>(t))
-      return IntegerType::get(t.getContext(), i.getWidth());
-    return t;
+    return Scalar{b, loc, signlessType(onnxType), onnxType.isUnsignedInteger()};
   }
   bool isFloat() const { return isa<FloatType>(type); }
   bool isUnsigned() const { return unsignedInt; }
@@ -274,10 +269,6 @@ template <> struct ScalarOf<ClipOp> {
   }
 };
 
-Value castTo(OpBuilder &b, Location loc, Value v, Type t) {
-  return v.getType() == t ? v : UnrealizedConversionCastOp::create(b, loc, t, v).getResult(0);
-}
-
 template <typename OpTy> struct ElementwiseLowering : OpConversionPattern<OpTy> {
   using OpConversionPattern<OpTy>::OpConversionPattern;
   LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
@@ -295,7 +286,7 @@ template <typename OpTy> struct ElementwiseLowering : OpConversionPattern<OpTy> 
                             // arith works on signless integers; signedness stays in Scalar.
                             SmallVector<Value> signless;
                             for (Value a : args)
-                              signless.push_back(castTo(b, loc, a, Scalar::signless(a.getType())));
+                              signless.push_back(castTo(b, loc, a, signlessType(a.getType())));
                             Value v = ScalarOf<OpTy>::compute(Scalar::of(b, loc, elem), op, signless);
                             return castTo(b, loc, v, elem);
                           });

@@ -16,16 +16,10 @@ Value contract(OpBuilder &b, Location loc, Value lhs, Value rhs, Value acc,
   SmallVector<utils::IteratorType> iters;
   for (bool r : reduced)
     iters.push_back(r ? utils::IteratorType::reduction : utils::IteratorType::parallel);
-  bool isFloat = isa<FloatType>(getElementTypeOrSelf(acc.getType()));
   return linalg::GenericOp::create(
              b, loc, TypeRange{acc.getType()}, ValueRange{lhs, rhs}, acc, maps, iters,
              [&](OpBuilder &nb, Location nl, ValueRange a) {
-               auto fm = arith::FastMathFlags::contract;
-               Value r = isFloat ? (Value)arith::AddFOp::create(
-                                       nb, nl, a[2], arith::MulFOp::create(nb, nl, a[0], a[1], fm), fm)
-                                 : arith::AddIOp::create(
-                                       nb, nl, a[2], arith::MulIOp::create(nb, nl, a[0], a[1]));
-               linalg::YieldOp::create(nb, nl, r);
+               linalg::YieldOp::create(nb, nl, multiplyAdd(nb, nl, a[2], a[0], a[1]));
              })
       .getResult(0);
 }

@@ -61,29 +61,38 @@ struct DropoutLowering : OpConversionPattern<DropoutOp> {
   }
 };
 
+Value castSignless(OpBuilder &b, Location loc, Value x, Type from, Type to);
+
+/// Converts one element from ONNX type `from` to `to` (arith sees signless integers).
 Value castScalar(OpBuilder &b, Location loc, Value x, Type from, Type to) {
   if (from == to)
     return x;
+  Value r = castSignless(b, loc, castTo(b, loc, x, signlessType(from)), from, to);
+  return castTo(b, loc, r, to);
+}
+
+Value castSignless(OpBuilder &b, Location loc, Value x, Type from, Type to) {
+  Type target = signlessType(to);
   bool fromFloat = isa<FloatType>(from), toFloat = isa<FloatType>(to);
   bool fromUnsigned = from.isUnsignedInteger() || from.isInteger(1);
   if (to.isInteger(1)) {
-    Value zero = scalarConstant(b, loc, from, 0);
+    Value zero = scalarConstant(b, loc, signlessType(from), 0);
     return fromFloat ? (Value)arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, x, zero)
                      : arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, x, zero);
   }
   unsigned fw = from.getIntOrFloatBitWidth(), tw = to.getIntOrFloatBitWidth();
   if (fromFloat && toFloat)
-    return fw < tw ? (Value)arith::ExtFOp::create(b, loc, to, x) : arith::TruncFOp::create(b, loc, to, x);
+    return fw < tw ? (Value)arith::ExtFOp::create(b, loc, target, x) : arith::TruncFOp::create(b, loc, target, x);
   if (!fromFloat && toFloat)
-    return fromUnsigned ? (Value)arith::UIToFPOp::create(b, loc, to, x) : arith::SIToFPOp::create(b, loc, to, x);
+    return fromUnsigned ? (Value)arith::UIToFPOp::create(b, loc, target, x) : arith::SIToFPOp::create(b, loc, target, x);
   if (fromFloat)
-    return to.isUnsignedInteger() ? (Value)arith::FPToUIOp::create(b, loc, to, x)
-                                  : arith::FPToSIOp::create(b, loc, to, x);
+    return to.isUnsignedInteger() ? (Value)arith::FPToUIOp::create(b, loc, target, x)
+                                  : arith::FPToSIOp::create(b, loc, target, x);
   if (fw == tw)
     return x;
   if (fw > tw)
-    return arith::TruncIOp::create(b, loc, to, x);
-  return fromUnsigned ? (Value)arith::ExtUIOp::create(b, loc, to, x) : arith::ExtSIOp::create(b, loc, to, x);
+    return arith::TruncIOp::create(b, loc, target, x);
+  return fromUnsigned ? (Value)arith::ExtUIOp::create(b, loc, target, x) : arith::ExtSIOp::create(b, loc, target, x);
 }
 
 struct CastLowering : OpConversionPattern<CastOp> {

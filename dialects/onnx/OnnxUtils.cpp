@@ -377,13 +377,41 @@ static StringRef graphInputName(Value v) {
   return name ? name.getValue() : StringRef();
 }
 
+/// The graph inputs `v` is computed from (looking back at most 64 ops).
+static SmallVector<StringRef> graphInputsFeeding(Value v) {
+  SmallVector<StringRef> names;
+  SmallVector<Value> work{v};
+  llvm::SmallPtrSet<Operation *, 16> seen;
+  while (!work.empty()) {
+    Value cur = work.pop_back_val();
+    if (StringRef name = graphInputName(cur); !name.empty()) {
+      if (!llvm::is_contained(names, name))
+        names.push_back(name);
+      continue;
+    }
+    Operation *def = cur.getDefiningOp();
+    if (!def || !seen.insert(def).second)
+      continue;
+    if (seen.size() > 64)
+      return {};
+    llvm::append_range(work, def->getOperands());
+  }
+  return names;
+}
+
 LogicalResult emitNotConstant(std::optional<Location> loc, Value v, StringRef name, StringRef what) {
-  StringRef input = graphInputName(v);
-  if (!input.empty())
-    return emitOptionalError(loc, "input '", name, "' must be a compile-time constant ", what,
-                             "; it is graph input '", input, "': fix its value with --bind-input=",
-                             input, "=TENSOR.pb");
-  return emitOptionalError(loc, "input '", name, "' must be a compile-time constant ", what);
+  SmallVector<StringRef> inputs = graphInputsFeeding(v);
+  if (inputs.empty())
+    return emitOptionalError(loc, "input '", name, "' must be a compile-time constant ", what);
+  std::string list, flags;
+  for (StringRef in : inputs) {
+    list += (list.empty() ? "'" : ", '") + in.str() + "'";
+    flags += (flags.empty() ? "--bind-input=" : " --bind-input=") + in.str() + "=TENSOR.pb";
+  }
+  return emitOptionalError(loc, "input '", name, "' must be a compile-time constant ", what, "; it ",
+                           graphInputName(v).empty() ? "is computed from" : "is",
+                           inputs.size() == 1 ? " graph input " : " graph inputs ", list,
+                           ": fix with ", flags);
 }
 
 LogicalResult requireConstantInts(std::optional<Location> loc, Value v, StringRef name,

@@ -119,7 +119,8 @@ def unbound_shapes(shapes, bound):
     return [f for f in shapes if f.split("=", 1)[1].rsplit(":", 1)[0] not in bound]
 
 
-CONSTANT_INPUT = re.compile(r"must be a compile-time constant.*it is graph input '([^']+)'")
+CONSTANT_INPUT = re.compile(r"must be a compile-time constant.*; it is (?:computed from )?graph inputs? "
+                            r"('[^']+'(?:, '[^']+')*)")
 
 
 def bind_shape_inputs(model_path, obj, shapes, graph_inputs, data, data_error, work, args):
@@ -136,10 +137,11 @@ def bind_shape_inputs(model_path, obj, shapes, graph_inputs, data, data_error, w
             return bound
         except Outcome as o:
             m = CONSTANT_INPUT.search(o.reason)
-            if o.status != "reject" or not m or m.group(1) not in graph_inputs or \
-                    m.group(1) in bound or data_error or not data:
+            names = set(re.findall(r"'([^']+)'", m.group(1))) if m else set()
+            if o.status != "reject" or not names or not names <= set(graph_inputs) or \
+                    names <= bound or data_error or not data:
                 raise
-            bound.add(m.group(1))
+            bound |= names
 
 
 def run_case(case, args):

@@ -1,0 +1,362 @@
+// ONNX ops onnxc builds out of other onnx dialect ops: quantization, MVN, LRN, windows, Range.
+#include "compiler/GraphImporter.h"
+#include "dialects/onnx/OnnxDialect.h"
+#include "dialects/onnx/OnnxUtils.h"
+
+#include "mlir/IR/Diagnostics.h"
+
+#include <cmath>
+
+using namespace mlir;
+
+namespace onnxc {
+
+namespace {
+
+/// Builds a chain of onnx ops for one node; after the first error every
+/// further op is skipped and `ok` stays false.
+struct Composer {
+  GraphImporter &g;
+  Location loc;
+  bool ok = true;
+
+  Value op(StringRef type, ArrayRef<Value> inputs, ArrayRef<NamedAttribute> attrs = {}) {
+    if (!ok)
+      return {};
+    auto built = g.buildOp(type, inputs, attrs, loc);
+    if (failed(built)) {
+      ok = false;
+      return {};
+    }
+    return (*built)[0];
+  }
+  NamedAttribute attr(StringRef name, int64_t v) {
+    return g.b.getNamedAttr(name, g.b.getI64IntegerAttr(v));
+  }
+  /// A rank-0 constant of element type `elem`.
+  Value scalar(Type elem, double v) {
+    auto type = RankedTensorType::get({}, elem);
+    Attribute a = isa<FloatType>(elem) ? (Attribute)FloatAttr::get(elem, v)
+                                       : (Attribute)IntegerAttr::get(elem, (int64_t)v);
+    return onnx::ConstantOp::create(g.b, loc, DenseElementsAttr::get(type, a));
+  }
+  Value castTo(Value v, Type to) {
+    if (!ok || elem(v) == to)
+      return v;
+    return op("Cast", {v}, {attr("to", onnx::onnxCodeFromElementType(to))});
+  }
+  /// A 1-D per-channel tensor reshaped to broadcast along `axis` of a rank-`rank`
+  /// tensor; scalars and 1-element tensors pass unchanged.
+  Value alongAxis(Value v, int64_t axis, int64_t rank) {
+    if (!ok)
+      return v;
+    auto t = cast<RankedTensorType>(v.getType());
+    if (t.getRank() == 0 || t.getNumElements() == 1 || axis == rank - 1)
+      return v;
+    SmallVector<int64_t> shape{t.getDimSize(0)};
+    shape.append(rank - axis - 1, 1);
+    return op("Reshape", {v, g.constI64(shape, loc)});
+  }
+  static Type elem(Value v) { return cast<ShapedType>(v.getType()).getElementType(); }
+  static int64_t rank(Value v) { return cast<ShapedType>(v.getType()).getRank(); }
+  LogicalResult done(NodeState &n, SmallVector<Value> results) {
+    if (!ok)
+      return failure();
+    n.results = std::move(results);
+    return success();
+  }
+};
+
+Value input(const NodeState &n, unsigned i) { return i < n.inputs.size() ? n.inputs[i] : Value(); }
+
+int64_t intAttr(const NodeState &n, StringRef name, int64_t dflt) {
+  auto a = dyn_cast_or_null<IntegerAttr>(n.attrs.get(name));
+  return a ? a.getInt() : dflt;
+}
+
+/// The value range of an integer quantized type.
+FailureOr<std::pair<double, double>> quantRange(Location loc, Type t) {
+  auto it = dyn_cast<IntegerType>(t);
+  if (!it || it.getWidth() < 8 || it.getWidth() > 32)
+    return emitError(loc) << "quantized type " << t << " is not supported (int8/uint8/int16/uint16/int32)",
+           failure();
+  unsigned w = it.getWidth();
+  if (it.isUnsigned())
+    return std::make_pair(0.0, std::ldexp(1.0, w) - 1);
+  return std::make_pair(-std::ldexp(1.0, w - 1), std::ldexp(1.0, w - 1) - 1);
+}
+
+/// y = saturate(round(x / scale) + zero_point), in x's float type; `x` may
+/// already be divided (scale null).
+Value quantize(Composer &c, Value x, Value scale, Value zp, Type out, std::pair<double, double> range) {
+  Type ft = Composer::elem(x);
+  Value q = c.op("Round", {scale ? c.op("Div", {x, scale}) : x});
+  if (zp)
+    q = c.op("Add", {q, c.castTo(zp, ft)});
+  q = c.op("Clip", {q, c.scalar(ft, range.first), c.scalar(ft, range.second)});
+  return c.castTo(q, out);
+}
+
+int64_t normalizedAxis(const NodeState &n, int64_t rank, int64_t dflt) {
+  int64_t axis = intAttr(n, "axis", dflt);
+  return axis < 0 ? axis + rank : axis;
+}
+
+LogicalResult quantizeLinear(Composer &c, NodeState &n) {
+  Value x = input(n, 0), scale = input(n, 1), zp = input(n, 2);
+  if (!x || !scale)
+    return emitError(n.loc) << "QuantizeLinear needs inputs x and y_scale";
+  if (intAttr(n, "block_size", 0) != 0)
+    return emitError(n.loc) << "blocked quantization (block_size > 0) is not supported";
+  Type out = zp ? Composer::elem(zp) : IntegerType::get(&c.g.ctx, 8, IntegerType::Unsigned);
+  if (!zp && n.attrs.get("output_dtype"))
+    out = onnx::elementTypeFromOnnx(&c.g.ctx, intAttr(n, "output_dtype", 2));
+  auto range = quantRange(n.loc, out);
+  if (failed(range))
+    return failure();
+  int64_t rank = Composer::rank(x), axis = normalizedAxis(n, rank, 1);
+  Value y = quantize(c, x, c.alongAxis(scale, axis, rank), zp ? c.alongAxis(zp, axis, rank) : Value(),
+                     out, *range);
+  return c.done(n, {y});
+}
+
+LogicalResult dequantizeLinear(Composer &c, NodeState &n) {
+  Value x = input(n, 0), scale = input(n, 1), zp = input(n, 2);
+  if (!x || !scale)
+    return emitError(n.loc) << "DequantizeLinear needs inputs x and x_scale";
+  if (intAttr(n, "block_size", 0) != 0)
+    return emitError(n.loc) << "blocked quantization (block_size > 0) is not supported";
+  Type ft = Composer::elem(scale);
+  int64_t rank = Composer::rank(x), axis = normalizedAxis(n, rank, 1);
+  Value y = c.castTo(x, ft);
+  if (zp)
+    y = c.op("Sub", {y, c.castTo(c.alongAxis(zp, axis, rank), ft)});
+  return c.done(n, {c.op("Mul", {y, c.alongAxis(scale, axis, rank)})});
+}
+
+/// uint8 quantization with the scale and zero point that cover [min(x, 0), max(x, 0)].
+LogicalResult dynamicQuantizeLinear(Composer &c, NodeState &n) {
+  Value x = input(n, 0);
+  if (!x)
+    return emitError(n.loc) << "DynamicQuantizeLinear needs input x";
+  Type ft = Composer::elem(x), u8 = IntegerType::get(&c.g.ctx, 8, IntegerType::Unsigned);
+  Value zero = c.scalar(ft, 0), qmax = c.scalar(ft, 255);
+  Value lo = c.op("Min", {c.op("ReduceMin", {x}, {c.attr("keepdims", 0)}), zero});
+  Value hi = c.op("Max", {c.op("ReduceMax", {x}, {c.attr("keepdims", 0)}), zero});
+  Value scale = c.op("Div", {c.op("Sub", {hi, lo}), qmax});
+  Value zpf = c.op("Round", {c.op("Clip", {c.op("Sub", {zero, c.op("Div", {lo, scale})}), zero, qmax})});
+  Value y = quantize(c, x, scale, zpf, u8, {0, 255});
+  return c.done(n, {y, scale, c.castTo(zpf, u8)});
+}
+
+/// x - zero_point in int32 (the zero point broadcast along `axis`).
+Value centered(Composer &c, Value x, Value zp, int64_t axis) {
+  Type i32 = IntegerType::get(&c.g.ctx, 32);
+  Value xi = c.castTo(x, i32);
+  return zp ? c.op("Sub", {xi, c.castTo(c.alongAxis(zp, axis, Composer::rank(x)), i32)}) : xi;
+}
+
+LogicalResult matMulInteger(Composer &c, NodeState &n) {
+  Value a = input(n, 0), b = input(n, 1);
+  if (!a || !b)
+    return emitError(n.loc) << "MatMulInteger needs inputs A and B";
+  // A's zero point is per row (axis rank-2), B's per column (the last axis).
+  Value acc = c.op("MatMul", {centered(c, a, input(n, 2), std::max<int64_t>(Composer::rank(a) - 2, 0)),
+                              centered(c, b, input(n, 3), Composer::rank(b) - 1)});
+  return c.done(n, {acc});
+}
+
+SmallVector<NamedAttribute> convAttrs(const NodeState &n) {
+  SmallVector<NamedAttribute> out;
+  for (NamedAttribute a : n.attrs)
+    out.push_back(a);
+  return out;
+}
+
+LogicalResult convInteger(Composer &c, NodeState &n) {
+  Value x = input(n, 0), w = input(n, 1);
+  if (!x || !w)
+    return emitError(n.loc) << "ConvInteger needs inputs x and w";
+  Value acc = c.op("Conv", {centered(c, x, input(n, 2), 1), centered(c, w, input(n, 3), 0)}, convAttrs(n));
+  return c.done(n, {acc});
+}
+
+/// Requantizes an int32 accumulator: saturate(round(acc * scale) + zp).
+Value requantize(Composer &c, Value acc, Value scale, Value zp, Location loc, bool &ok) {
+  Type out = zp ? Composer::elem(zp) : IntegerType::get(&c.g.ctx, 8, IntegerType::Unsigned);
+  auto range = quantRange(loc, out);
+  if (failed(range)) {
+    ok = false;
+    return {};
+  }
+  Value y = c.op("Mul", {c.castTo(acc, Composer::elem(scale)), scale});
+  return quantize(c, y, Value(), zp, out, *range);
+}
+
+LogicalResult qLinearMatMul(Composer &c, NodeState &n) {
+  for (unsigned i : {0, 1, 3, 4, 6})
+    if (!input(n, i))
+      return emitError(n.loc) << "QLinearMatMul is missing input " << i;
+  Value a = input(n, 0), b = input(n, 3);
+  Value acc = c.op("MatMul", {centered(c, a, input(n, 2), std::max<int64_t>(Composer::rank(a) - 2, 0)),
+                              centered(c, b, input(n, 5), Composer::rank(b) - 1)});
+  int64_t rank = Composer::rank(b);
+  Value scale = c.op("Div", {c.op("Mul", {input(n, 1), c.alongAxis(input(n, 4), rank - 1, rank)}), input(n, 6)});
+  bool ok = true;
+  Value y = requantize(c, acc, scale, input(n, 7), n.loc, ok);
+  return ok ? c.done(n, {y}) : failure();
+}
+
+LogicalResult qLinearConv(Composer &c, NodeState &n) {
+  for (unsigned i : {0, 1, 3, 4, 6})
+    if (!input(n, i))
+      return emitError(n.loc) << "QLinearConv is missing input " << i;
+  Value x = input(n, 0), w = input(n, 3);
+  int64_t rank = Composer::rank(x);
+  Value acc = c.op("Conv", {centered(c, x, input(n, 2), 1), centered(c, w, input(n, 5), 0)}, convAttrs(n));
+  if (Value bias = input(n, 8))
+    acc = c.op("Add", {acc, c.alongAxis(bias, 1, rank)});
+  Value scale = c.op("Div", {c.op("Mul", {input(n, 1), c.alongAxis(input(n, 4), 1, rank)}), input(n, 6)});
+  bool ok = true;
+  Value y = requantize(c, acc, scale, input(n, 7), n.loc, ok);
+  return ok ? c.done(n, {y}) : failure();
+}
+
+/// (X - mean) / (sqrt(mean(X^2) - mean^2) + 1e-9) over `axes` (default 0, 2, 3).
+LogicalResult meanVarianceNormalization(Composer &c, NodeState &n) {
+  Value x = input(n, 0);
+  if (!x)
+    return emitError(n.loc) << "MeanVarianceNormalization needs input X";
+  SmallVector<int64_t> axes{0, 2, 3};
+  if (auto a = dyn_cast_or_null<DenseI64ArrayAttr>(n.attrs.get("axes")))
+    axes.assign(a.asArrayRef().begin(), a.asArrayRef().end());
+  Value axesV = c.g.constI64(axes, n.loc);
+  Type ft = Composer::elem(x);
+  Value mean = c.op("ReduceMean", {x, axesV});
+  Value meanOfSquares = c.op("ReduceMean", {c.op("Mul", {x, x}), axesV});
+  Value var = c.op("Sub", {meanOfSquares, c.op("Mul", {mean, mean})});
+  Value std = c.op("Add", {c.op("Sqrt", {var}), c.scalar(ft, 1e-9)});
+  return c.done(n, {c.op("Div", {c.op("Sub", {x, mean}), std})});
+}
+
+/// Local response normalization across channels: the windowed sum of squares
+/// is an average pool over [N, 1, C, rest] with a (size x 1) kernel.
+LogicalResult lrn(Composer &c, NodeState &n) {
+  Value x = input(n, 0);
+  auto size = intAttr(n, "size", 0);
+  if (!x || Composer::rank(x) < 3 || size < 1)
+    return emitError(n.loc) << "LRN needs an input of rank >= 3 and a positive size";
+  auto t = cast<RankedTensorType>(x.getType());
+  auto f = [&](StringRef name, double d) {
+    auto a = dyn_cast_or_null<FloatAttr>(n.attrs.get(name));
+    return a ? a.getValueAsDouble() : d;
+  };
+  double alpha = f("alpha", 1e-4), beta = f("beta", 0.75), bias = f("bias", 1.0);
+  int64_t rest = t.getNumElements() / (t.getDimSize(0) * t.getDimSize(1));
+  Builder b(&c.g.ctx);
+  Value sq = c.op("Reshape", {c.op("Mul", {x, x}), c.g.constI64({t.getDimSize(0), 1, t.getDimSize(1), rest}, n.loc)});
+  int64_t before = (size - 1) / 2, after = size - 1 - before;
+  Value avg = c.op("AveragePool", {sq},
+                   {b.getNamedAttr("kernel_shape", b.getDenseI64ArrayAttr({size, 1})),
+                    b.getNamedAttr("pads", b.getDenseI64ArrayAttr({before, 0, after, 0})),
+                    c.attr("count_include_pad", 1)});
+  Value sum = c.op("Reshape", {avg, c.g.constI64(t.getShape(), n.loc)});
+  Type ft = t.getElementType();
+  // avg * size * alpha / size = avg * alpha.
+  Value base = c.op("Add", {c.scalar(ft, bias), c.op("Mul", {sum, c.scalar(ft, alpha)})});
+  return c.done(n, {c.op("Div", {x, c.op("Pow", {base, c.scalar(ft, beta)})})});
+}
+
+/// A rank-1 constant with `values` in element type `elem`.
+Value constVector(GraphImporter &g, Location loc, Type elem, ArrayRef<double> values) {
+  auto type = RankedTensorType::get({(int64_t)values.size()}, elem);
+  SmallVector<Attribute> attrs;
+  for (double v : values)
+    attrs.push_back(isa<FloatType>(elem) ? (Attribute)FloatAttr::get(elem, v)
+                                         : (Attribute)IntegerAttr::get(elem, (int64_t)v));
+  return onnx::ConstantOp::create(g.b, loc, DenseElementsAttr::get(type, attrs));
+}
+
+/// Hann, Hamming and Blackman windows of a constant size, computed here.
+LogicalResult window(Composer &c, NodeState &n) {
+  SmallVector<int64_t> size;
+  if (!input(n, 0) || failed(onnx::requireConstantInts(n.loc, input(n, 0), "size", size)))
+    return failure();
+  if (size.size() != 1 || size[0] < 0 || size[0] > (1 << 24))
+    return emitError(n.loc) << "window size must be a scalar between 0 and 2^24";
+  Type elem = onnx::elementTypeFromOnnx(&c.g.ctx, intAttr(n, "output_datatype", 1));
+  if (!elem)
+    return emitError(n.loc) << "unsupported output_datatype";
+  int64_t len = size[0];
+  double denom = intAttr(n, "periodic", 1) ? len : len - 1;
+  SmallVector<double> coeffs = n.opType == "HannWindow"      ? SmallVector<double>{0.5, 0.5}
+                               : n.opType == "HammingWindow" ? SmallVector<double>{25.0 / 46, 21.0 / 46}
+                                                             : SmallVector<double>{0.42, 0.5, 0.08};
+  SmallVector<double> values;
+  for (int64_t i = 0; i < len; ++i) {
+    double v = 0;
+    for (size_t k = 0; k < coeffs.size(); ++k)
+      v += (k % 2 ? -1 : 1) * coeffs[k] * std::cos(2 * M_PI * k * i / denom);
+    values.push_back(v);
+  }
+  return c.done(n, {constVector(c.g, n.loc, elem, values)});
+}
+
+/// Range of constant start, limit and delta, computed here (the output length
+/// depends on the values).
+LogicalResult range(Composer &c, NodeState &n) {
+  SmallVector<double> v[3];
+  const char *names[] = {"start", "limit", "delta"};
+  for (int i = 0; i < 3; ++i) {
+    Value in = input(n, i);
+    if (!in)
+      return emitError(n.loc) << "Range needs input '" << names[i] << "'";
+    auto f = onnx::getConstantFloats(in);
+    if (auto ints = onnx::getConstantInts(in))
+      f = SmallVector<double>(ints->begin(), ints->end());
+    if (!f)
+      return onnx::emitNotConstant(n.loc, in, names[i], "scalar");
+    if (f->size() != 1)
+      return emitError(n.loc) << "input '" << names[i] << "' must be a scalar";
+    v[i] = *f;
+  }
+  double start = v[0][0], limit = v[1][0], delta = v[2][0];
+  if (delta == 0)
+    return emitError(n.loc) << "Range's delta must not be 0";
+  double count = std::max(std::ceil((limit - start) / delta), 0.0);
+  if (!(count <= (1 << 24)))
+    return emitError(n.loc) << "Range would have more than 2^24 elements";
+  Type elem = Composer::elem(input(n, 0));
+  SmallVector<double> values;
+  for (int64_t i = 0; i < (int64_t)count; ++i)
+    values.push_back(start + i * delta);
+  return c.done(n, {constVector(c.g, n.loc, elem, values)});
+}
+
+} // namespace
+
+LogicalResult GraphImporter::decompose(NodeState &n) {
+  using Fn = LogicalResult (*)(Composer &, NodeState &);
+  static const llvm::StringMap<Fn> table = {
+      {"QuantizeLinear", quantizeLinear},
+      {"DequantizeLinear", dequantizeLinear},
+      {"DynamicQuantizeLinear", dynamicQuantizeLinear},
+      {"MatMulInteger", matMulInteger},
+      {"ConvInteger", convInteger},
+      {"QLinearMatMul", qLinearMatMul},
+      {"QLinearConv", qLinearConv},
+      {"MeanVarianceNormalization", meanVarianceNormalization},
+      {"LRN", lrn},
+      {"HannWindow", window},
+      {"HammingWindow", window},
+      {"BlackmanWindow", window},
+      {"Range", range},
+  };
+  auto it = table.find(n.opType);
+  if (it == table.end())
+    return success();
+  Composer c{*this, n.loc};
+  return it->second(c, n);
+}
+
+} // namespace onnxc
