@@ -1,4 +1,4 @@
-// ONNX ops onnxc builds out of other onnx dialect ops: quantization, MVN, LRN, windows, Range.
+// ONNX ops onnxc builds out of other onnx dialect ops: quantization, MVN, LRN, windows, Range, OneHot.
 #include "compiler/GraphImporter.h"
 #include "dialects/onnx/OnnxDialect.h"
 #include "dialects/onnx/OnnxUtils.h"
@@ -333,6 +333,45 @@ LogicalResult range(Composer &c, NodeState &n) {
   return c.done(n, {constVector(c.g, n.loc, elem, values)});
 }
 
+/// OneHot: values[1] where the (wrapped) index equals the position along the
+/// new axis, values[0] elsewhere. depth must be a constant.
+LogicalResult oneHot(Composer &c, NodeState &n) {
+  Value indices = input(n, 0), depthV = input(n, 1), values = input(n, 2);
+  if (!indices || !depthV || !values)
+    return emitError(n.loc) << "OneHot needs inputs indices, depth and values";
+  auto depthF = onnx::getConstantFloats(depthV);
+  if (auto ints = onnx::getConstantInts(depthV))
+    depthF = SmallVector<double>(ints->begin(), ints->end());
+  if (!depthF)
+    return onnx::emitNotConstant(n.loc, depthV, "depth", "scalar");
+  if (depthF->size() != 1 || (*depthF)[0] < 1 || (*depthF)[0] > (1 << 24))
+    return emitError(n.loc) << "depth must be one value between 1 and 2^24";
+  auto tv = cast<RankedTensorType>(values.getType());
+  if (tv.getNumElements() != 2)
+    return emitError(n.loc) << "values must hold two elements (off, on)";
+  int64_t depth = (int64_t)(*depthF)[0], rank = Composer::rank(indices) + 1;
+  int64_t axis = intAttr(n, "axis", -1);
+  if (axis < -rank || axis >= rank)
+    return emitError(n.loc) << "axis " << axis << " is out of range";
+  axis = axis < 0 ? axis + rank : axis;
+  Type i64 = IntegerType::get(&c.g.ctx, 64);
+  Value idx = c.castTo(indices, i64), depthC = c.scalar(i64, depth);
+  idx = c.op("Where", {c.op("Less", {idx, c.scalar(i64, 0)}), c.op("Add", {idx, depthC}), idx});
+  idx = c.op("Unsqueeze", {idx, c.g.constI64({axis}, n.loc)});
+  SmallVector<double> positions;
+  for (int64_t i = 0; i < depth; ++i)
+    positions.push_back(i);
+  SmallVector<int64_t> shape(rank, 1);
+  shape[axis] = depth;
+  Value range = c.op("Reshape", {constVector(c.g, n.loc, i64, positions), c.g.constI64(shape, n.loc)});
+  Value flat = c.op("Reshape", {values, c.g.constI64({2}, n.loc)});
+  Value off = c.op("Gather", {flat, onnx::ConstantOp::create(c.g.b, n.loc, DenseElementsAttr::get(
+                                        RankedTensorType::get({}, i64), APInt(64, 0)))});
+  Value on = c.op("Gather", {flat, onnx::ConstantOp::create(c.g.b, n.loc, DenseElementsAttr::get(
+                                       RankedTensorType::get({}, i64), APInt(64, 1)))});
+  return c.done(n, {c.op("Where", {c.op("Equal", {idx, range}), on, off})});
+}
+
 } // namespace
 
 LogicalResult GraphImporter::decompose(NodeState &n) {
@@ -351,6 +390,7 @@ LogicalResult GraphImporter::decompose(NodeState &n) {
       {"HammingWindow", window},
       {"BlackmanWindow", window},
       {"Range", range},
+      {"OneHot", oneHot},
   };
   auto it = table.find(n.opType);
   if (it == table.end())

@@ -173,6 +173,8 @@ LogicalResult GraphImporter::upgrade(NodeState &n) {
     n.attrs.set("axis", Builder(&ctx).getI64IntegerAttr(1));
   if (op == "Cast")
     return upgradeCastName(n);
+  if (op == "Scatter") // deprecated in opset 11: the same as ScatterElements
+    n.opType = "ScatterElements";
   if (op == "Constant")
     return upgradeConstantForms(n);
   if (op == "PRelu" && v < 7 && n.inputs.size() == 2 && n.inputs[0] && n.inputs[1]) {

@@ -4,6 +4,7 @@
 #include "lowering/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 using namespace mlir;
 
@@ -24,11 +25,12 @@ struct LowerOnnxToLinalgPass : impl::LowerOnnxToLinalgBase<LowerOnnxToLinalgPass
     populateReductionPatterns(patterns);
     populateShapePatterns(patterns);
     populateLossPatterns(patterns);
+    populateIndexingPatterns(patterns);
     ConversionTarget target(*ctx);
     target.addIllegalDialect<onnx::OnnxDialect>();
     target.addLegalOp<ModuleOp, UnrealizedConversionCastOp>(); // signedness casts in bodies
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect, arith::ArithDialect,
-                           math::MathDialect, func::FuncDialect>();
+                           math::MathDialect, func::FuncDialect, scf::SCFDialect>();
     ConversionConfig config;
     // Ops that fail to lower are named in the error; diagnostics carry node locations.
     // `none` placeholders of omitted inputs stay until their users are lowered.

@@ -1,0 +1,62 @@
+// onnx dialect: scans, indexed writes and Einsum (lowered to explicit loops or one generic).
+#ifndef ONNXC_ONNX_INDEXING_TD
+#define ONNXC_ONNX_INDEXING_TD
+
+include "dialects/onnx/OnnxBase.td"
+
+def ONNX_CumSumOp : ONNX_InferOp<"CumSum", 2> {
+  let summary = "running sum along `axis` (a constant), optionally exclusive and/or reversed";
+  let description = [{
+    ```mlir
+    %y = onnx.CumSum(%x, %axis) {exclusive = 0 : i64, reverse = 0 : i64} : (tensor<5xf32>, tensor<i64>) -> tensor<5xf32>
+    ```
+  }];
+  let arguments = (ins AnyTensor:$x, AnyTensor:$axis, DefaultValuedAttr<I64Attr, "0">:$exclusive,
+                   DefaultValuedAttr<I64Attr, "0">:$reverse);
+  let results = (outs AnyTensor:$y);
+}
+
+def ONNX_ScatterElementsOp : ONNX_InferOp<"ScatterElements", 3> {
+  let summary = "a copy of data with data[..., indices[i], ...] = updates[i] along `axis`";
+  let description = [{
+    `reduction` (none, add, mul, max, min) combines an update with the value
+    already there; updates apply in row-major order. Indices out of range are
+    clamped into it, so generated code never writes outside the tensor.
+    ```mlir
+    %y = onnx.ScatterElements(%x, %i, %u) {axis = 1 : i64} : (tensor<2x3xf32>, tensor<2x2xi64>, tensor<2x2xf32>) -> tensor<2x3xf32>
+    ```
+  }];
+  let arguments = (ins AnyTensor:$data, AnyTensor:$indices, AnyTensor:$updates,
+                   DefaultValuedAttr<I64Attr, "0">:$axis,
+                   DefaultValuedStrAttr<StrAttr, "none">:$reduction);
+  let results = (outs AnyTensor:$output);
+}
+
+def ONNX_ScatterNDOp : ONNX_InferOp<"ScatterND", 3> {
+  let summary = "a copy of data with the slices addressed by index tuples replaced by updates";
+  let description = [{
+    indices has shape [..., k]; each k-tuple addresses a slice data[i0, ..., ik-1, :].
+    Indices out of range are clamped.
+    ```mlir
+    %y = onnx.ScatterND(%x, %i, %u) : (tensor<4x3xf32>, tensor<2x1xi64>, tensor<2x3xf32>) -> tensor<4x3xf32>
+    ```
+  }];
+  let arguments = (ins AnyTensor:$data, AnyTensor:$indices, AnyTensor:$updates,
+                   DefaultValuedStrAttr<StrAttr, "none">:$reduction);
+  let results = (outs AnyTensor:$output);
+}
+
+def ONNX_EinsumOp : ONNX_InferOp<"Einsum", -1> {
+  let summary = "Einstein summation over the operands as written in `equation`";
+  let description = [{
+    Explicit (`ij,jk->ik`) and implicit (`ij,jk`) forms, repeated letters
+    (diagonals), and `...` broadcasting dimensions.
+    ```mlir
+    %y = onnx.Einsum(%a, %b) {equation = "ij,jk->ik"} : (tensor<2x3xf32>, tensor<3x4xf32>) -> tensor<2x4xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<AnyTensor>:$Inputs, StrAttr:$equation);
+  let results = (outs AnyTensor:$Output);
+}
+
+#endif // ONNXC_ONNX_INDEXING_TD
