@@ -175,6 +175,11 @@ LogicalResult GraphImporter::upgrade(NodeState &n) {
     return upgradeCastName(n);
   if (op == "Scatter") // deprecated in opset 11: the same as ScatterElements
     n.opType = "ScatterElements";
+  if (op == "GridSample" && v < 20) // opset 20 renamed bilinear/bicubic
+    if (auto mode = dyn_cast_or_null<StringAttr>(n.attrs.get("mode")))
+      n.attrs.set("mode", StringAttr::get(&ctx, mode.getValue() == "bilinear"  ? "linear"
+                                                : mode.getValue() == "bicubic" ? "cubic"
+                                                                               : mode.getValue()));
   if (op == "Constant")
     return upgradeConstantForms(n);
   if (op == "PRelu" && v < 7 && n.inputs.size() == 2 && n.inputs[0] && n.inputs[1]) {

@@ -88,6 +88,7 @@ void populateNormalizationPatterns(mlir::RewritePatternSet &patterns);
 void populateReductionPatterns(mlir::RewritePatternSet &patterns);
 void populateShapePatterns(mlir::RewritePatternSet &patterns);
 void populateIndexingPatterns(mlir::RewritePatternSet &patterns);
+void populateGridSamplePatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace onnxc::lowering
 

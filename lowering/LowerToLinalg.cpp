@@ -26,6 +26,7 @@ struct LowerOnnxToLinalgPass : impl::LowerOnnxToLinalgBase<LowerOnnxToLinalgPass
     populateShapePatterns(patterns);
     populateLossPatterns(patterns);
     populateIndexingPatterns(patterns);
+    populateGridSamplePatterns(patterns);
     ConversionTarget target(*ctx);
     target.addIllegalDialect<onnx::OnnxDialect>();
     target.addLegalOp<ModuleOp, UnrealizedConversionCastOp>(); // signedness casts in bodies

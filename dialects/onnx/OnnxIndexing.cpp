@@ -1,4 +1,4 @@
-// Type inference for CumSum, ScatterElements, ScatterND and Einsum, and the Einsum equation parser.
+// Type inference for CumSum, ScatterElements, ScatterND, GridSample and Einsum, and the Einsum equation parser.
 #include "dialects/onnx/Einsum.h"
 #include "dialects/onnx/OnnxDialect.h"
 #include "dialects/onnx/OnnxUtils.h"
@@ -73,6 +73,25 @@ LogicalResult ScatterNDOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a, T
   if (tu.getShape() != ArrayRef<int64_t>(want))
     return emitOptionalError(loc, "updates must have shape indices.shape[:-1] + data.shape[k:]");
   types.push_back(td);
+  return success();
+}
+
+LogicalResult GridSampleOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a, Types &types) {
+  RankedTensorType tx, tg;
+  if (failed(requireStaticType(loc, a.getX(), "X", tx)) || failed(requireStaticType(loc, a.getGrid(), "grid", tg)))
+    return failure();
+  int64_t r = tx.getRank() - 2;
+  if (r < 1 || tg.getRank() != r + 2 || tg.getDimSize(0) != tx.getDimSize(0) || tg.getShape().back() != r)
+    return emitOptionalError(loc, "grid must have shape [N, out spatial..., ", r, "] for X of rank ", tx.getRank());
+  if (!isa<FloatType>(tx.getElementType()) || tg.getElementType() != tx.getElementType())
+    return emitOptionalError(loc, "X and grid must have one float type");
+  if (!llvm::is_contained({"linear", "nearest", "cubic"}, a.getMode()))
+    return emitOptionalError(loc, "unknown mode '", a.getMode(), "'");
+  if (!llvm::is_contained({"zeros", "border", "reflection"}, a.getPaddingMode()))
+    return emitOptionalError(loc, "unknown padding_mode '", a.getPaddingMode(), "'");
+  SmallVector<int64_t> shape{tx.getDimSize(0), tx.getDimSize(1)};
+  shape.append(tg.getShape().begin() + 1, tg.getShape().end() - 1);
+  types.push_back(RankedTensorType::get(shape, tx.getElementType()));
   return success();
 }
 

@@ -1,4 +1,4 @@
-// onnx dialect: scans, indexed writes and Einsum (lowered to explicit loops or one generic).
+// onnx dialect: scans, indexed reads and writes, Einsum (lowered to explicit loops or one generic).
 #ifndef ONNXC_ONNX_INDEXING_TD
 #define ONNXC_ONNX_INDEXING_TD
 
@@ -57,6 +57,22 @@ def ONNX_EinsumOp : ONNX_InferOp<"Einsum", -1> {
   }];
   let arguments = (ins Variadic<AnyTensor>:$Inputs, StrAttr:$equation);
   let results = (outs AnyTensor:$Output);
+}
+
+def ONNX_GridSampleOp : ONNX_InferOp<"GridSample", 2> {
+  let summary = "samples X at the normalized positions of `grid` (nearest, linear or cubic)";
+  let description = [{
+    X is [N, C, d1..dr], grid [N, o1..or, r] with the coordinates in
+    reverse axis order (x for the last axis first). padding_mode is zeros,
+    border or reflection. The importer renames opset 16's bilinear/bicubic.
+    ```mlir
+    %y = onnx.GridSample(%x, %g) {mode = "linear"} : (tensor<1x1x4x4xf32>, tensor<1x6x6x2xf32>) -> tensor<1x1x6x6xf32>
+    ```
+  }];
+  let arguments = (ins AnyTensor:$X, AnyTensor:$grid, DefaultValuedAttr<I64Attr, "0">:$align_corners,
+                   DefaultValuedStrAttr<StrAttr, "linear">:$mode,
+                   DefaultValuedStrAttr<StrAttr, "zeros">:$padding_mode);
+  let results = (outs AnyTensor:$Y);
 }
 
 #endif // ONNXC_ONNX_INDEXING_TD
