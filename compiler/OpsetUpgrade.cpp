@@ -175,6 +175,9 @@ LogicalResult GraphImporter::upgrade(NodeState &n) {
     return upgradeCastName(n);
   if (op == "Scatter") // deprecated in opset 11: the same as ScatterElements
     n.opType = "ScatterElements";
+  if (op == "TopK" && v < 10)
+    if (auto k = dyn_cast_or_null<IntegerAttr>(take(n, "k")))
+      setInput(n, 1, constI64({k.getInt()}, n.loc));
   if (op == "GridSample" && v < 20) // opset 20 renamed bilinear/bicubic
     if (auto mode = dyn_cast_or_null<StringAttr>(n.attrs.get("mode")))
       n.attrs.set("mode", StringAttr::get(&ctx, mode.getValue() == "bilinear"  ? "linear"

@@ -1,4 +1,4 @@
-// Lowers CumSum (a loop over the axis), ScatterElements/ScatterND (loops of tensor.insert) and Einsum (one generic).
+// Lowers CumSum (a loop over the axis), ScatterElements/ScatterND (loops of tensor.insert), TopK (ranks, then a scatter) and Einsum (one generic).
 #include "dialects/onnx/Einsum.h"
 #include "dialects/onnx/OnnxDialect.h"
 #include "dialects/onnx/OnnxUtils.h"
@@ -178,6 +178,96 @@ struct ScatterNDLowering : OpConversionPattern<ScatterNDOp> {
   }
 };
 
+/// TopK: each element's rank along the axis is the number of elements that
+/// come before it (better, or equal at a lower index); elements ranked below
+/// K are then written to position rank. O(n^2) per row along the axis.
+struct TopKLowering : OpConversionPattern<TopKOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(TopKOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getX();
+    auto tx = cast<RankedTensorType>(x.getType());
+    Type elem = tx.getElementType();
+    int64_t rank = tx.getRank(), axis = *normalizeAxis(op.getAxis(), rank);
+    auto valuesType = cast<RankedTensorType>(op.getValues().getType());
+    auto indicesType = cast<RankedTensorType>(op.getIndices().getType());
+    int64_t k = valuesType.getDimSize(axis);
+    Value values = emptyTensor(rewriter, loc, valuesType), indices = emptyTensor(rewriter, loc, indicesType);
+    if (k == 0 || tx.getNumElements() == 0) {
+      rewriter.replaceOp(op, {values, indices});
+      return success();
+    }
+    // ranks[..., i, ...] over loops (x dims..., j) with j reduced.
+    MLIRContext *ctx = rewriter.getContext();
+    auto i64 = rewriter.getI64Type();
+    auto ranksType = RankedTensorType::get(tx.getShape(), i64);
+    Value zero = linalg::FillOp::create(rewriter, loc, scalarConstant(rewriter, loc, i64, 0),
+                                        emptyTensor(rewriter, loc, ranksType))
+                     .getResult(0);
+    SmallVector<AffineExpr> self, other;
+    for (int64_t d = 0; d < rank; ++d) {
+      self.push_back(getAffineDimExpr(d, ctx));
+      other.push_back(getAffineDimExpr(d == axis ? rank : d, ctx));
+    }
+    SmallVector<AffineMap> maps{AffineMap::get(rank + 1, 0, other, ctx), AffineMap::get(rank + 1, 0, self, ctx),
+                                AffineMap::get(rank + 1, 0, self, ctx)};
+    SmallVector<utils::IteratorType> iters(rank + 1, utils::IteratorType::parallel);
+    iters.back() = utils::IteratorType::reduction;
+    bool largest = op.getLargest();
+    Value ranks = linalg::GenericOp::create(
+                      rewriter, loc, TypeRange{ranksType}, ValueRange{x, x}, zero, maps, iters,
+                      [&](OpBuilder &b, Location l, ValueRange a) {
+                        Value xj = castTo(b, l, a[0], signlessType(elem)), xi = castTo(b, l, a[1], signlessType(elem));
+                        Value better, equal;
+                        if (isa<FloatType>(elem)) {
+                          better = arith::CmpFOp::create(b, l, largest ? arith::CmpFPredicate::OGT : arith::CmpFPredicate::OLT, xj, xi);
+                          equal = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, xj, xi);
+                        } else {
+                          bool u = elem.isUnsignedInteger();
+                          auto pred = largest ? (u ? arith::CmpIPredicate::ugt : arith::CmpIPredicate::sgt)
+                                              : (u ? arith::CmpIPredicate::ult : arith::CmpIPredicate::slt);
+                          better = arith::CmpIOp::create(b, l, pred, xj, xi);
+                          equal = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, xj, xi);
+                        }
+                        Value earlier = arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult,
+                                                              linalg::IndexOp::create(b, l, rank),
+                                                              linalg::IndexOp::create(b, l, axis));
+                        Value before = arith::OrIOp::create(b, l, better, arith::AndIOp::create(b, l, equal, earlier));
+                        Value inc = arith::ExtUIOp::create(b, l, i64, before);
+                        linalg::YieldOp::create(b, l, arith::AddIOp::create(b, l, a[2], inc).getResult());
+                      })
+                      .getResult(0);
+    // Scatter the elements ranked below K.
+    SmallVector<Value> lbs, ubs, steps;
+    for (int64_t d : tx.getShape()) {
+      lbs.push_back(arith::ConstantIndexOp::create(rewriter, loc, 0));
+      ubs.push_back(arith::ConstantIndexOp::create(rewriter, loc, d));
+      steps.push_back(arith::ConstantIndexOp::create(rewriter, loc, 1));
+    }
+    scf::LoopNest nest = scf::buildLoopNest(
+        rewriter, loc, lbs, ubs, steps, ValueRange{values, indices},
+        [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange acc) -> scf::ValueVector {
+          Value r = tensor::ExtractOp::create(b, l, ranks, ivs);
+          Value kept = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, r, scalarConstant(b, l, i64, k));
+          auto ifOp = scf::IfOp::create(
+              b, l, kept,
+              [&](OpBuilder &tb, Location tl) {
+                SmallVector<Value> pos(ivs);
+                pos[axis] = arith::IndexCastOp::create(tb, tl, tb.getIndexType(), r);
+                Value v = tensor::InsertOp::create(tb, tl, tensor::ExtractOp::create(tb, tl, x, ivs), acc[0], pos);
+                Value i = arith::IndexCastOp::create(tb, tl, i64, ivs[axis]);
+                Value idx = tensor::InsertOp::create(tb, tl, i, acc[1], pos);
+                scf::YieldOp::create(tb, tl, ValueRange{v, idx});
+              },
+              [&](OpBuilder &eb, Location el) { scf::YieldOp::create(eb, el, acc); });
+          return {ifOp.getResult(0), ifOp.getResult(1)};
+        });
+    rewriter.replaceOp(op, nest.results);
+    return success();
+  }
+};
+
 /// One generic: loops over every subscript (output ones parallel, the rest
 /// reduced); the body multiplies the operands and accumulates.
 struct EinsumLowering : OpConversionPattern<EinsumOp> {
@@ -240,7 +330,7 @@ struct EinsumLowering : OpConversionPattern<EinsumOp> {
 } // namespace
 
 void populateIndexingPatterns(RewritePatternSet &patterns) {
-  patterns.add<CumSumLowering, ScatterElementsLowering, ScatterNDLowering, EinsumLowering>(
+  patterns.add<CumSumLowering, ScatterElementsLowering, ScatterNDLowering, TopKLowering, EinsumLowering>(
       patterns.getContext());
 }
 

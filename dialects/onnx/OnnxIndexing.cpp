@@ -1,4 +1,4 @@
-// Type inference for CumSum, ScatterElements, ScatterND, GridSample and Einsum, and the Einsum equation parser.
+// Type inference for CumSum, ScatterElements, ScatterND, TopK, GridSample and Einsum, and the Einsum equation parser.
 #include "dialects/onnx/Einsum.h"
 #include "dialects/onnx/OnnxDialect.h"
 #include "dialects/onnx/OnnxUtils.h"
@@ -73,6 +73,23 @@ LogicalResult ScatterNDOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a, T
   if (tu.getShape() != ArrayRef<int64_t>(want))
     return emitOptionalError(loc, "updates must have shape indices.shape[:-1] + data.shape[k:]");
   types.push_back(td);
+  return success();
+}
+
+LogicalResult TopKOp::inferReturnTypes(MLIRContext *ctx, Loc loc, Adaptor a, Types &types) {
+  RankedTensorType t;
+  SmallVector<int64_t> k;
+  if (failed(requireStaticType(loc, a.getX(), "X", t)) || failed(requireConstantInts(loc, a.getK(), "K", k)))
+    return failure();
+  auto axis = normalizeAxis(a.getAxis(), t.getRank());
+  if (!axis)
+    return emitOptionalError(loc, "axis is out of range");
+  if (k.size() != 1 || k[0] < 0 || k[0] > t.getDimSize(*axis))
+    return emitOptionalError(loc, "K must be one value between 0 and the axis size");
+  SmallVector<int64_t> shape(t.getShape());
+  shape[*axis] = k[0];
+  types.push_back(RankedTensorType::get(shape, t.getElementType()));
+  types.push_back(RankedTensorType::get(shape, IntegerType::get(ctx, 64)));
   return success();
 }
 

@@ -59,6 +59,20 @@ def ONNX_EinsumOp : ONNX_InferOp<"Einsum", -1> {
   let results = (outs AnyTensor:$Output);
 }
 
+def ONNX_TopKOp : ONNX_InferOp<"TopK", 2, 2> {
+  let summary = "the K largest (or smallest) elements along `axis` and their indices, sorted";
+  let description = [{
+    K must be a constant. Equal values keep their original order (the lower
+    index first); the output is sorted even when `sorted` is 0.
+    ```mlir
+    %v, %i = onnx.TopK(%x, %k) {axis = -1 : i64} : (tensor<3x4xf32>, tensor<1xi64>) -> (tensor<3x2xf32>, tensor<3x2xi64>)
+    ```
+  }];
+  let arguments = (ins AnyTensor:$X, AnyTensor:$K, DefaultValuedAttr<I64Attr, "-1">:$axis,
+                   DefaultValuedAttr<I64Attr, "1">:$largest, DefaultValuedAttr<I64Attr, "1">:$sorted);
+  let results = (outs AnyTensor:$Values, AnyTensor:$Indices);
+}
+
 def ONNX_GridSampleOp : ONNX_InferOp<"GridSample", 2> {
   let summary = "samples X at the normalized positions of `grid` (nearest, linear or cubic)";
   let description = [{

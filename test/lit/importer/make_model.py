@@ -84,6 +84,37 @@ def shape_arith():
     return helper.make_model(g, opset_imports=[helper.make_opsetid("", 11)])
 
 
+def graph_model(nodes, inputs, outputs, opset=13):
+    """A model from nodes and (name, elem_type, shape) inputs/outputs."""
+    vi = helper.make_tensor_value_info
+    g = helper.make_graph(nodes, "g", [vi(*i) for i in inputs], [vi(*o) for o in outputs])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
+
+
+def reshape_by_input():
+    return graph_model([helper.make_node("Reshape", ["x", "shape"], ["y"], name="n0")],
+                       [("x", TensorProto.FLOAT, [2, 3]), ("shape", TensorProto.INT64, [2])],
+                       [("y", TensorProto.FLOAT, None)])
+
+
+def range_from_input():
+    nodes = [helper.make_node("Cast", ["n"], ["limit"], name="n0", to=TensorProto.FLOAT),
+             helper.make_node("Range", ["start", "limit", "delta"], ["y"], name="n1")]
+    consts = [numpy_helper.from_array(np.array(v, np.float32), k) for k, v in (("start", 0), ("delta", 1))]
+    m = graph_model(nodes, [("n", TensorProto.INT64, [])], [("y", TensorProto.FLOAT, None)], opset=13)
+    m.graph.initializer.extend(consts)
+    return m
+
+
+def quantize():
+    scale = numpy_helper.from_array(np.array(0.5, np.float32), "scale")
+    zp = numpy_helper.from_array(np.array(3, np.int8), "zp")
+    m = graph_model([helper.make_node("QuantizeLinear", ["x", "scale", "zp"], ["y"], name="n0")],
+                    [("x", TensorProto.FLOAT, [2, 3])], [("y", TensorProto.INT8, None)])
+    m.graph.initializer.extend([scale, zp])
+    return m
+
+
 MODELS = {
     "shape_arith": shape_arith,
     "conv_relu": conv_relu,
@@ -100,6 +131,9 @@ MODELS = {
     "split_uneven_v18": lambda: with_consts("Split", [], shape=(5,), outputs=("a", "b", "c"), num_outputs=3),
     "pad_axes_v18": lambda: with_consts("Pad", [[1, 2], None, [2]], mode="edge"),
     "reduce_max_v20": lambda: with_consts("ReduceMax", [[0, 2]], opset=20),
+    "reshape_by_input": reshape_by_input,
+    "range_from_input": range_from_input,
+    "quantize": quantize,
 }
 
 if __name__ == "__main__":
@@ -109,5 +143,8 @@ if __name__ == "__main__":
             f.write(bytes(range(256)) * 4)
     elif name == "empty":
         open(path, "wb").close()
+    elif name == "shape_tensor":  # a TensorProto for --bind-input
+        with open(path, "wb") as f:
+            f.write(numpy_helper.from_array(np.array([3, 2], np.int64), "shape").SerializeToString())
     else:
         onnx.save(MODELS[name](), path)
