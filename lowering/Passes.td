@@ -11,7 +11,8 @@ def LowerOnnxToLinalg : Pass<"onnxc-lower-to-linalg", "mlir::ModuleOp"> {
     name and the reason, and the pass fails.
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
-                           "mlir::arith::ArithDialect", "mlir::math::MathDialect"];
+                           "mlir::arith::ArithDialect", "mlir::math::MathDialect",
+                           "mlir::scf::SCFDialect", "mlir::bufferization::BufferizationDialect"];
 }
 
 #endif // ONNXC_LOWERING_PASSES_TD
