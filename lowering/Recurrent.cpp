@@ -129,15 +129,29 @@ Value insertAt(OpBuilder &b, Location loc, Value src, Value dest, ArrayRef<OpFol
   return tensor::InsertSliceOp::create(b, loc, src, dest, offsets, indexAttrs(b, sizes), strides);
 }
 
-/// The transpose of a matrix (weights, once per op).
-Value transposed(OpBuilder &b, Location loc, Value m) {
-  auto t = cast<RankedTensorType>(m.getType());
-  auto type = RankedTensorType::get({t.getDimSize(1), t.getDimSize(0)}, t.getElementType());
+/// Rows [begin, begin + rows) of a 3-D weight tensor viewed as [d0 * d1, d2],
+/// transposed to [d2, rows] so that products read them along their output
+/// columns. Constant f32 weights (`original` is the op's operand) are
+/// transposed at compile time, others once per run before the loops.
+Value transposedRows(OpBuilder &b, Location loc, Value weights, Value original, int64_t begin, int64_t rows) {
+  auto t = cast<RankedTensorType>(weights.getType());
+  Type elem = t.getElementType();
+  int64_t cols = t.getDimSize(2);
+  auto type = RankedTensorType::get({cols, rows}, elem);
+  if (auto data = getConstantF32Data(original)) {
+    std::vector<float> packed(cols * rows);
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < cols; ++j)
+        packed[j * rows + i] = (*data)[(begin + i) * cols + j];
+    return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, ArrayRef<float>(packed)));
+  }
+  Value flat = reshapeTo(b, loc, weights, RankedTensorType::get({t.getDimSize(0) * t.getDimSize(1), cols}, elem));
+  Value block = sliceOf(b, loc, RankedTensorType::get({rows, cols}, elem), flat, indexAttrs(b, {begin, 0}), {rows, cols});
   MLIRContext *ctx = b.getContext();
   AffineExpr i = getAffineDimExpr(0, ctx), j = getAffineDimExpr(1, ctx);
   SmallVector<AffineMap> maps{AffineMap::get(2, 0, {j, i}, ctx), AffineMap::get(2, 0, {i, j}, ctx)};
   SmallVector<utils::IteratorType> iters(2, utils::IteratorType::parallel);
-  return linalg::GenericOp::create(b, loc, TypeRange{type}, m, ValueRange{emptyTensor(b, loc, type)}, maps, iters,
+  return linalg::GenericOp::create(b, loc, TypeRange{type}, block, ValueRange{emptyTensor(b, loc, type)}, maps, iters,
                                    [](OpBuilder &nb, Location nl, ValueRange a) {
                                      linalg::YieldOp::create(nb, nl, a[0]);
                                    })
@@ -289,7 +303,7 @@ LogicalResult lowerRecurrent(Operation *op, const Inputs &in, const Cell &cell, 
 
   // XW[s0, s1, n] = X[s0, s1, :] . W[n, :] + bias[n] for every step and direction.
   int64_t width = dirs * gates * hidden;
-  Value wT = transposed(b, loc, reshapeTo(b, loc, in.w, tensorOf({width, xType.getDimSize(2)})));
+  Value wT = transposedRows(b, loc, in.w, op->getOperand(1), 0, width);
   RankedTensorType xwType = tensorOf({xType.getDimSize(0), xType.getDimSize(1), width});
   Value acc = isNone(in.bias) ? zeros(b, loc, xwType)
                               : broadcastTo(b, loc, foldedBias(b, loc, in.bias, dirs, gates, hidden, cell.foldedBiasGates),
@@ -341,9 +355,7 @@ LogicalResult lowerRecurrent(Operation *op, const Inputs &in, const Cell &cell, 
     bool reverse = direction == "reverse" || dir == 1;
     SmallVector<Value> weights;
     for (auto [first, count] : cell.weightBlocks)
-      weights.push_back(transposed(b, loc,
-                                   sliceOf(b, loc, tensorOf({count * hidden, hidden}), in.r,
-                                           indexAttrs(b, {dir, first * hidden, 0}), {1, count * hidden, hidden})));
+      weights.push_back(transposedRows(b, loc, in.r, op->getOperand(2), (dir * gates + first) * hidden, count * hidden));
     SmallVector<Value> vectors;
     if (cell.vectors)
       for (Value v : cell.vectors(b, loc, dir))
