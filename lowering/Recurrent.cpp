@@ -1,14 +1,15 @@
 // Lowers onnx RNN, GRU and LSTM: one input projection for all steps, then an scf.for over time.
 //
-// Shared skeleton: XW = X * W^T + biases for every step and direction at once
-// (one contraction), then per direction an scf.for over the steps. The loop
-// carries H (and C), Y and scratch buffers for the step's products as
-// iter_args, each updated in place, so bufferization allocates nothing inside
-// the loop. A step multiplies H by R^T (transposed once, outside the loop)
-// into a scratch buffer, and one elementwise generic computes the gates and
-// writes the new H (and C) over the old ones and the step's row of Y. With
-// sequence_lens, entries whose sequence has ended keep their state and write
-// zeros to Y (a select on `t < sequence_lens[b]`), so it may be a graph input.
+// One skeleton serves the three ops: XW = X * W^T + biases for every step and
+// direction at once (one contraction), then per direction an scf.for over the
+// steps. The loop carries H (and C), Y and scratch buffers for the step's
+// products as iter_args, each updated in place, so bufferization allocates
+// nothing inside the loop. A step multiplies H by R^T (transposed outside the
+// loop, at compile time for constant weights) into a scratch buffer, and
+// linalg.map ops compute the gates and write the new H (and C) over the old
+// ones; H is then inserted into Y. With sequence_lens, entries whose sequence
+// has ended keep their state and write zeros to Y (a select on
+// `t < sequence_lens[b]`), so the lengths may be a graph input.
 #include "dialects/onnx/OnnxDialect.h"
 #include "dialects/onnx/OnnxUtils.h"
 #include "lowering/Common.h"
@@ -182,7 +183,7 @@ struct Step {
   RankedTensorType state;       // [batch, hidden]
   SmallVector<Value> xw;        // per gate: X * W^T plus folded biases at this step
   Value h, c;                   // the states (c: LSTM only)
-  ArrayRef<Value> weights;      // R blocks, transposed: [hidden, gates * hidden]
+  ArrayRef<Value> weights;      // R blocks, transposed: [hidden, n * hidden]
   SmallVector<Value> scratch;   // loop-carried buffers
   ArrayRef<Activation> acts;    // this direction's functions
   std::optional<double> clip;
@@ -313,14 +314,16 @@ LogicalResult lowerRecurrent(Operation *op, const Inputs &in, const Cell &cell, 
                        AffineMap::get(4, 0, {d(0), d(1), d(3)}, ctx)},
                       {false, false, true, false});
 
-  // Positions of batch-by-hidden blocks in X-like, Y and state tensors.
-  auto stepOffsets = [&](Value t, int64_t column) -> SmallVector<OpFoldResult> {
+  // A [batch, hidden] block of XW (outer = step) or of a state (outer =
+  // direction) is at (outer, 0, column), or (0, outer, column) batch first.
+  auto blockAt = [&](OpFoldResult outer, int64_t column) -> SmallVector<OpFoldResult> {
     if (batchFirst)
-      return {b.getIndexAttr(0), t, b.getIndexAttr(column)};
-    return {t, b.getIndexAttr(0), b.getIndexAttr(column)};
+      return {b.getIndexAttr(0), outer, b.getIndexAttr(column)};
+    return {outer, b.getIndexAttr(0), b.getIndexAttr(column)};
   };
-  SmallVector<int64_t> stepSizes = batchFirst ? SmallVector<int64_t>{batch, 1, hidden}
-                                              : SmallVector<int64_t>{1, batch, hidden};
+  SmallVector<int64_t> blockSizes = batchFirst ? SmallVector<int64_t>{batch, 1, hidden}
+                                               : SmallVector<int64_t>{1, batch, hidden};
+  // Y is [seq, dirs, batch, hidden], or [batch, seq, dirs, hidden] batch first.
   auto yOffsets = [&](Value t, int64_t dir) -> SmallVector<OpFoldResult> {
     if (batchFirst)
       return {b.getIndexAttr(0), t, b.getIndexAttr(dir), b.getIndexAttr(0)};
@@ -328,11 +331,6 @@ LogicalResult lowerRecurrent(Operation *op, const Inputs &in, const Cell &cell, 
   };
   SmallVector<int64_t> ySizes = batchFirst ? SmallVector<int64_t>{batch, 1, 1, hidden}
                                            : SmallVector<int64_t>{1, 1, batch, hidden};
-  SmallVector<int64_t> stateSizes = batchFirst ? SmallVector<int64_t>{batch, 1, hidden}
-                                               : SmallVector<int64_t>{1, batch, hidden};
-  auto stateOffsets = [&](int64_t dir) {
-    return indexAttrs(b, batchFirst ? SmallVector<int64_t>{0, dir, 0} : SmallVector<int64_t>{dir, 0, 0});
-  };
   // Every loop-carried tensor starts in a buffer of its own: the loop updates
   // it in place (a tensor.empty would be shared by CSE, and its users would
   // be allowed to alias; a graph input must not be written).
@@ -342,7 +340,7 @@ LogicalResult lowerRecurrent(Operation *op, const Inputs &in, const Cell &cell, 
   auto initialState = [&](Value all, int64_t dir) -> Value {
     if (isNone(all))
       return linalg::FillOp::create(b, loc, scalarConstant(b, loc, elem, 0), fresh(stateType)).getResult(0);
-    return fresh(stateType, sliceOf(b, loc, stateType, all, stateOffsets(dir), stateSizes));
+    return fresh(stateType, sliceOf(b, loc, stateType, all, blockAt(b.getIndexAttr(dir), 0), blockSizes));
   };
 
   auto resultType = [&](unsigned i) { return cast<RankedTensorType>(op->getResult(i).getType()); };
@@ -376,11 +374,18 @@ LogicalResult lowerRecurrent(Operation *op, const Inputs &in, const Cell &cell, 
       if (reverse)
         t = arith::SubIOp::create(b, l, arith::ConstantIndexOp::create(b, l, seq - 1), iv);
       Value time = seqLens ? arith::IndexCastOp::create(b, l, b.getI32Type(), t) : Value();
-      Step step{b,      l,    stateType, {},    iter[0], cell.withCell ? iter[1] : Value(),
-                weights, SmallVector<Value>(iter.drop_front(firstScratch)), dirActs, clip, vectors, time,
-                seqLens};
+      Step step{b, l, stateType};
       for (int64_t g = 0; g < gates; ++g)
-        step.xw.push_back(sliceOf(b, l, stateType, xw, stepOffsets(t, (dir * gates + g) * hidden), stepSizes));
+        step.xw.push_back(sliceOf(b, l, stateType, xw, blockAt(t, (dir * gates + g) * hidden), blockSizes));
+      step.h = iter[0];
+      step.c = cell.withCell ? iter[1] : Value();
+      step.weights = weights;
+      step.scratch.assign(iter.begin() + firstScratch, iter.end());
+      step.acts = dirActs;
+      step.clip = clip;
+      step.vectors = vectors;
+      step.time = time;
+      step.seqLens = seqLens;
       cell.step(step);
       SmallVector<Value> yields{step.h};
       if (cell.withCell)
@@ -414,7 +419,7 @@ LogicalResult lowerRecurrent(Operation *op, const Inputs &in, const Cell &cell, 
     if (op->getResult(result).use_empty())
       return all;
     for (int64_t dir = 0; dir < dirs; ++dir)
-      all = insertAt(b, loc, states[dir], all, stateOffsets(dir), stateSizes);
+      all = insertAt(b, loc, states[dir], all, blockAt(b.getIndexAttr(dir), 0), blockSizes);
     return all;
   };
   SmallVector<Value> results{y ? y : emptyTensor(b, loc, resultType(0)), stack(lastH, 1)};
