@@ -65,6 +65,14 @@ mlir::Value reduce(mlir::OpBuilder &b, mlir::Location loc, mlir::Value src,
                    llvm::ArrayRef<int64_t> axes, bool keepDims,
                    mlir::Value init, BodyFn combine);
 
+/// acc[outMap] += lhs[maps[0]] * rhs[maps[1]] as a linalg.generic; `reduced`
+/// marks the reduction loops (put them before the innermost output loop).
+mlir::Value contract(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lhs, mlir::Value rhs,
+                     mlir::Value acc, llvm::ArrayRef<mlir::AffineMap> maps, llvm::ArrayRef<bool> reduced);
+
+/// A zero-filled tensor of `type`.
+mlir::Value zeros(mlir::OpBuilder &b, mlir::Location loc, mlir::RankedTensorType type);
+
 /// Per-family pattern registration, one per lowering file.
 /// A parallel generic producing `type` whose element is `src[srcIndex(args)]`;
 /// `inputs` (read at `inputMaps`) feed srcIndex.
@@ -89,6 +97,7 @@ void populateReductionPatterns(mlir::RewritePatternSet &patterns);
 void populateShapePatterns(mlir::RewritePatternSet &patterns);
 void populateIndexingPatterns(mlir::RewritePatternSet &patterns);
 void populateGridSamplePatterns(mlir::RewritePatternSet &patterns);
+void populateRecurrentPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace onnxc::lowering
 

@@ -7,7 +7,6 @@ using namespace mlir;
 using namespace onnxc::onnx;
 
 namespace onnxc::lowering {
-namespace {
 
 /// acc[outMap] += a[aMap] * b[bMap]; `reduced` marks the k loop. Callers put k
 /// before the innermost (output-contiguous) loop so that loop vectorizes.
@@ -28,6 +27,8 @@ Value zeros(OpBuilder &b, Location loc, RankedTensorType type) {
   Value zero = scalarConstant(b, loc, type.getElementType(), 0);
   return linalg::FillOp::create(b, loc, zero, emptyTensor(b, loc, type)).getResult(0);
 }
+
+namespace {
 
 struct MatMulLowering : OpConversionPattern<MatMulOp> {
   using OpConversionPattern::OpConversionPattern;

@@ -27,11 +27,13 @@ struct LowerOnnxToLinalgPass : impl::LowerOnnxToLinalgBase<LowerOnnxToLinalgPass
     populateLossPatterns(patterns);
     populateIndexingPatterns(patterns);
     populateGridSamplePatterns(patterns);
+    populateRecurrentPatterns(patterns);
     ConversionTarget target(*ctx);
     target.addIllegalDialect<onnx::OnnxDialect>();
     target.addLegalOp<ModuleOp, UnrealizedConversionCastOp>(); // signedness casts in bodies
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect, arith::ArithDialect,
-                           math::MathDialect, func::FuncDialect, scf::SCFDialect>();
+                           math::MathDialect, func::FuncDialect, scf::SCFDialect,
+                           bufferization::BufferizationDialect>();
     ConversionConfig config;
     // Ops that fail to lower are named in the error; diagnostics carry node locations.
     // `none` placeholders of omitted inputs stay until their users are lowered.

@@ -12,7 +12,7 @@ def LowerOnnxToLinalg : Pass<"onnxc-lower-to-linalg", "mlir::ModuleOp"> {
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
                            "mlir::arith::ArithDialect", "mlir::math::MathDialect",
-                           "mlir::scf::SCFDialect"];
+                           "mlir::scf::SCFDialect", "mlir::bufferization::BufferizationDialect"];
 }
 
 #endif // ONNXC_LOWERING_PASSES_TD

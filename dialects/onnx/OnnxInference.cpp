@@ -492,3 +492,92 @@ LogicalResult ConvTransposeOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor 
   types.push_back(tensorOf(out, tx.getElementType()));
   return success();
 }
+
+/// RNN, GRU and LSTM: checks every input's shape against X, W and R and
+/// infers Y, Y_h (and Y_c when `withCell`). `gates` weight blocks are stacked
+/// in W, R and B; `numActivations` functions per direction.
+static LogicalResult inferRecurrent(Loc loc, int64_t gates, int64_t numActivations, Value x, Value w,
+                                    Value r, Value bias, Value seqLens, Value initialH,
+                                    Value initialC, Value peepholes, StringRef direction, std::optional<uint64_t> hiddenSize,
+                                    uint64_t layout, std::optional<ArrayAttr> activations, bool withCell,
+                                    Types &types) {
+  RankedTensorType tx, tw, tr;
+  if (failed(requireStaticType(loc, x, "X", tx)) || failed(requireStaticType(loc, w, "W", tw)) ||
+      failed(requireStaticType(loc, r, "R", tr)))
+    return failure();
+  Type elem = tx.getElementType();
+  if (!isa<FloatType>(elem))
+    return emitOptionalError(loc, "X must have a float element type");
+  if (direction != "forward" && direction != "reverse" && direction != "bidirectional")
+    return emitOptionalError(loc, "direction must be forward, reverse or bidirectional, not '", direction, "'");
+  if (layout > 1)
+    return emitOptionalError(loc, "layout must be 0 or 1, not ", layout);
+  int64_t dirs = direction == "bidirectional" ? 2 : 1;
+  if (tx.getRank() != 3)
+    return emitOptionalError(loc, "X must have rank 3, not ", tx.getRank());
+  int64_t seq = tx.getDimSize(layout ? 1 : 0), batch = tx.getDimSize(layout ? 0 : 1);
+  int64_t input = tx.getDimSize(2);
+  if (tr.getRank() != 3 || tr.getDimSize(0) != dirs || tr.getDimSize(1) != gates * tr.getDimSize(2))
+    return emitOptionalError(loc, "R must be [num_directions=", dirs, ", ", gates, " * hidden_size, hidden_size], not ",
+                             tr);
+  int64_t hidden = tr.getDimSize(2);
+  if (hiddenSize && (int64_t)*hiddenSize != hidden)
+    return emitOptionalError(loc, "hidden_size is ", *hiddenSize, " but R is ", tr);
+  auto expect = [&](Value v, StringRef name, ArrayRef<int64_t> shape) -> LogicalResult {
+    if (isNone(v))
+      return success();
+    auto t = getStaticType(v);
+    if (!t || t.getShape() != shape)
+      return emitOptionalError(loc, name, " must have shape [", shape, "], not ", v.getType());
+    if (name != "sequence_lens" && t.getElementType() != elem)
+      return emitOptionalError(loc, name, " must have X's element type ", elem);
+    return success();
+  };
+  if (failed(expect(w, "W", {dirs, gates * hidden, input})) || failed(expect(r, "R", {dirs, gates * hidden, hidden})) ||
+      failed(expect(bias, "B", {dirs, 2 * gates * hidden})) || failed(expect(seqLens, "sequence_lens", {batch})) ||
+      failed(expect(peepholes, "P", {dirs, 3 * hidden})))
+    return failure();
+  if (!isNone(seqLens) && !getStaticType(seqLens).getElementType().isSignlessInteger(32))
+    return emitOptionalError(loc, "sequence_lens must be int32");
+  SmallVector<int64_t> stateShape = layout ? SmallVector<int64_t>{batch, dirs, hidden}
+                                           : SmallVector<int64_t>{dirs, batch, hidden};
+  if (failed(expect(initialH, "initial_h", stateShape)) || failed(expect(initialC, "initial_c", stateShape)))
+    return failure();
+  if (activations) {
+    static const char *const known[] = {"Relu", "Tanh", "Sigmoid", "Affine", "LeakyRelu", "ThresholdedRelu",
+                                        "ScaledTanh", "HardSigmoid", "Elu", "Softsign", "Softplus"};
+    if ((int64_t)activations->size() != numActivations * dirs)
+      return emitOptionalError(loc, "activations must list ", numActivations * dirs, " functions, not ",
+                               activations->size());
+    for (Attribute a : *activations) {
+      StringRef name = cast<StringAttr>(a).getValue();
+      if (llvm::none_of(known, [&](const char *k) { return name.equals_insensitive(k); }))
+        return emitOptionalError(loc, "unsupported activation '", name, "'");
+    }
+  }
+  types.push_back(tensorOf(layout ? ArrayRef<int64_t>{batch, seq, dirs, hidden}
+                                  : ArrayRef<int64_t>{seq, dirs, batch, hidden},
+                           elem));
+  types.push_back(tensorOf(stateShape, elem));
+  if (withCell)
+    types.push_back(tensorOf(stateShape, elem));
+  return success();
+}
+
+LogicalResult RNNOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a, Types &types) {
+  return inferRecurrent(loc, 1, 1, a.getX(), a.getW(), a.getR(), a.getB(), a.getSequenceLens(),
+                        a.getInitialH(), Value(), Value(), a.getDirection(), a.getHiddenSize(), a.getLayout(),
+                        a.getActivations(), false, types);
+}
+
+LogicalResult GRUOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a, Types &types) {
+  return inferRecurrent(loc, 3, 2, a.getX(), a.getW(), a.getR(), a.getB(), a.getSequenceLens(),
+                        a.getInitialH(), Value(), Value(), a.getDirection(), a.getHiddenSize(), a.getLayout(),
+                        a.getActivations(), false, types);
+}
+
+LogicalResult LSTMOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a, Types &types) {
+  return inferRecurrent(loc, 4, 3, a.getX(), a.getW(), a.getR(), a.getB(), a.getSequenceLens(),
+                        a.getInitialH(), a.getInitialC(), a.getP(), a.getDirection(), a.getHiddenSize(),
+                        a.getLayout(), a.getActivations(), true, types);
+}

@@ -214,4 +214,57 @@ def ONNX_SoftmaxCrossEntropyLossOp : ONNX_InferOp<"SoftmaxCrossEntropyLoss", 3, 
   let results = (outs AnyTensor:$output, AnyTensor:$log_prob);
 }
 
+// Recurrent ops: attributes shared by RNN, GRU and LSTM (opset 14 semantics).
+defvar ONNX_RecurrentAttrs = (ins OptionalAttr<DenseF32ArrayAttr>:$activation_alpha,
+                                  OptionalAttr<DenseF32ArrayAttr>:$activation_beta,
+                                  OptionalAttr<StrArrayAttr>:$activations,
+                                  OptionalAttr<F32Attr>:$clip,
+                                  DefaultValuedStrAttr<StrAttr, "forward">:$direction,
+                                  OptionalAttr<I64Attr>:$hidden_size,
+                                  DefaultValuedAttr<I64Attr, "0">:$layout);
+
+def ONNX_RNNOp : ONNX_InferOp<"RNN", 6, 2> {
+  let summary = "one-layer simple RNN: Ht = f(Xt*Wi^T + Ht-1*Ri^T + Wbi + Rbi) (opset 14)";
+  let description = [{
+    X is `[seq, batch, input]` (`[batch, seq, input]` with layout 1); Y is
+    `[seq, num_directions, batch, hidden]` (`[batch, seq, num_directions, hidden]`),
+    Y_h the last hidden state. Steps past a batch entry's `sequence_lens` leave
+    its state unchanged and write zeros to Y.
+
+    ```mlir
+    %y, %yh = onnx.RNN(%x, %w, %r, %b, %none, %none) {hidden_size = 4 : i64} : (tensor<2x1x3xf32>, tensor<1x4x3xf32>, tensor<1x4x4xf32>, tensor<1x8xf32>, none, none) -> (tensor<2x1x1x4xf32>, tensor<1x1x4xf32>)
+    ```
+  }];
+  let arguments = !con((ins AnyTensor:$X, AnyTensor:$W, AnyTensor:$R, ONNX_OptTensor:$B,
+                            ONNX_OptTensor:$sequence_lens, ONNX_OptTensor:$initial_h),
+                       ONNX_RecurrentAttrs);
+  let results = (outs AnyTensor:$Y, AnyTensor:$Y_h);
+}
+
+def ONNX_GRUOp : ONNX_InferOp<"GRU", 6, 2> {
+  let summary = "one-layer GRU with update, reset and hidden gates (z, r, h) (opset 14)";
+  let description = [{
+    Shapes as for RNN with 3 gates stacked in W, R and B.
+  }];
+  let arguments = !con((ins AnyTensor:$X, AnyTensor:$W, AnyTensor:$R, ONNX_OptTensor:$B,
+                            ONNX_OptTensor:$sequence_lens, ONNX_OptTensor:$initial_h),
+                       ONNX_RecurrentAttrs,
+                       (ins DefaultValuedAttr<I64Attr, "0">:$linear_before_reset));
+  let results = (outs AnyTensor:$Y, AnyTensor:$Y_h);
+}
+
+def ONNX_LSTMOp : ONNX_InferOp<"LSTM", 8, 3> {
+  let summary = "one-layer LSTM with input, output, forget and cell gates (i, o, f, c) (opset 14)";
+  let description = [{
+    Shapes as for RNN with 4 gates stacked in W, R and B; P holds the
+    peepholes of i, o and f. Y_c is the last cell state.
+  }];
+  let arguments = !con((ins AnyTensor:$X, AnyTensor:$W, AnyTensor:$R, ONNX_OptTensor:$B,
+                            ONNX_OptTensor:$sequence_lens, ONNX_OptTensor:$initial_h,
+                            ONNX_OptTensor:$initial_c, ONNX_OptTensor:$P),
+                       ONNX_RecurrentAttrs,
+                       (ins DefaultValuedAttr<I64Attr, "0">:$input_forget));
+  let results = (outs AnyTensor:$Y, AnyTensor:$Y_h, AnyTensor:$Y_c);
+}
+
 #endif // ONNXC_ONNX_NN_TD

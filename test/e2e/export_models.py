@@ -21,7 +21,7 @@ import tempfile
 import time
 import warnings
 
-MODELS = ["mlp", "kws", "squeezenet1_1", "mobilenet_v2", "resnet18"]
+MODELS = ["mlp", "kws", "squeezenet1_1", "mobilenet_v2", "resnet18", "speech_rnn"]
 FILES = ["model.onnx", "input_0.bin", "ref_0.bin", "meta.json"]
 SEED = 0
 
@@ -63,6 +63,25 @@ def _build_kws(torch):
         "opset": 13, "preserve_bn": True}
 
 
+def _build_speech_rnn(torch):
+    """Keyword spotting over 49 frames of 40 features: bidirectional LSTMs, a GRU, a classifier."""
+    nn = torch.nn
+
+    class SpeechRnn(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(40, 128, num_layers=2, bidirectional=True, batch_first=True)
+            self.gru = nn.GRU(256, 64, batch_first=True)
+            self.fc = nn.Linear(64, 12)
+
+        def forward(self, x):
+            y, _ = self.lstm(x)
+            y, _ = self.gru(y)
+            return self.fc(y[:, -1])
+
+    return SpeechRnn(), (1, 49, 40), {"opset": 14}
+
+
 def _torchvision_builder(fn_name):
     def build(torch):
         import torchvision
@@ -77,6 +96,7 @@ BUILDERS = {
     "squeezenet1_1": _torchvision_builder("squeezenet1_1"),
     "mobilenet_v2": _torchvision_builder("mobilenet_v2"),
     "resnet18": _torchvision_builder("resnet18"),
+    "speech_rnn": _build_speech_rnn,
 }
 
 

@@ -52,6 +52,19 @@ def reduce_v11():
     return single("ReduceMean", ["x"], ["y"], shape=(2, 3, 4), opset=11, axes=[1], keepdims=0)
 
 
+def gru_activations_v7():
+    """An opset 7 GRU with initializer weights, a string-list attribute and alphas."""
+    rng = np.random.default_rng(2)
+    w = numpy_helper.from_array(rng.standard_normal((1, 15, 4)).astype(np.float32), "w")
+    r = numpy_helper.from_array(rng.standard_normal((1, 15, 5)).astype(np.float32), "r")
+    nodes = [helper.make_node("GRU", ["x", "w", "r"], ["", "y"], name="gru", hidden_size=5,
+                              activations=["HardSigmoid", "LeakyRelu"], activation_alpha=[0.3, 0.1],
+                              linear_before_reset=1)]
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [3, 2, 4])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], [w, r])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 7)])
+
+
 def with_consts(op, consts, shape=(2, 3, 4), opset=18, outputs=("y",), **attrs):
     """One `op` node fed by x and constant int64 inputs (the opset 18+ forms)."""
     nodes, names = [], ["x"]
@@ -125,6 +138,7 @@ MODELS = {
     "dynamic_input": dynamic_input,
     "softmax_v11": softmax_v11,
     "reduce_v11": reduce_v11,
+    "gru_activations_v7": gru_activations_v7,
     "reduce_l2_v18": lambda: with_consts("ReduceL2", [[-1]], keepdims=0),
     "reduce_empty_axes_noop_v18": lambda: with_consts("ReduceSum", [[]], noop_with_empty_axes=1),
     "split_num_outputs_v18": lambda: with_consts("Split", [], outputs=("a", "b"), axis=2, num_outputs=2),
