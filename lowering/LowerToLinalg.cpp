@@ -24,6 +24,7 @@ struct LowerOnnxToLinalgPass : impl::LowerOnnxToLinalgBase<LowerOnnxToLinalgPass
     populateReductionPatterns(patterns);
     populateShapePatterns(patterns);
     populateLossPatterns(patterns);
+    populateResizePatterns(patterns);
     ConversionTarget target(*ctx);
     target.addIllegalDialect<onnx::OnnxDialect>();
     target.addLegalOp<ModuleOp, UnrealizedConversionCastOp>(); // signedness casts in bodies
