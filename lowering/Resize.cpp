@@ -214,6 +214,15 @@ struct StageTypes {
   double extrapolation;
 };
 
+/// The extrapolation value as a scalar of `elem` (arith constants are signless).
+Value extrapolationValue(OpBuilder &b, Location loc, const StageTypes &st) {
+  Type elem = st.elem;
+  if (!elem.isIntOrIndex() || elem.isSignlessInteger())
+    return scalarConstant(b, loc, elem, st.extrapolation);
+  Value v = scalarConstant(b, loc, b.getIntegerType(elem.getIntOrFloatBitWidth()), st.extrapolation);
+  return UnrealizedConversionCastOp::create(b, loc, elem, v).getResult(0);
+}
+
 /// Resizes the axes of `stage` in one parallel generic whose body sums every
 /// combination of their taps.
 Value unrolledStage(OpBuilder &b, Location loc, Value src, ArrayRef<const AxisTaps *> stage,
@@ -289,8 +298,7 @@ Value unrolledStage(OpBuilder &b, Location loc, Value src, ArrayRef<const AxisTa
       acc = arith::TruncFOp::create(nb, nl, st.elem, acc);
     for (const Args &a : args)
       if (a.outside >= 0)
-        acc = arith::SelectOp::create(nb, nl, in[a.outside], scalarConstant(nb, nl, st.elem, st.extrapolation),
-                                      acc);
+        acc = arith::SelectOp::create(nb, nl, in[a.outside], extrapolationValue(nb, nl, st), acc);
     linalg::YieldOp::create(nb, nl, acc);
   };
   return linalg::GenericOp::create(b, loc, TypeRange{type}, inputs, emptyTensor(b, loc, type), maps,
@@ -349,7 +357,7 @@ Value reductionStage(OpBuilder &b, Location loc, Value src, const AxisTaps &t, c
                if (st.compute != st.elem)
                  v = arith::TruncFOp::create(nb, nl, st.elem, v);
                if (in.size() > 2)
-                 v = arith::SelectOp::create(nb, nl, in[1], scalarConstant(nb, nl, st.elem, st.extrapolation), v);
+                 v = arith::SelectOp::create(nb, nl, in[1], extrapolationValue(nb, nl, st), v);
                linalg::YieldOp::create(nb, nl, v);
              })
       .getResult(0);
