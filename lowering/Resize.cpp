@@ -179,24 +179,18 @@ bool isIdentity(const AxisTaps &t, int64_t in) {
   return true;
 }
 
-/// A constant 1-D (or [out, taps]) table of `values` with element type `elem`.
+/// A constant tensor of `shape` and element type `elem` holding `values`.
 template <typename T>
 Value table(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Type elem, ArrayRef<T> values) {
-  auto type = RankedTensorType::get(shape, elem);
-  if (auto ft = dyn_cast<FloatType>(elem)) {
-    SmallVector<APFloat> fs;
-    for (T v : values) {
-      APFloat f((double)v);
-      bool lost;
-      f.convert(ft.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
-      fs.push_back(f);
-    }
-    return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, fs));
-  }
-  SmallVector<APInt> is;
-  for (T v : values)
-    is.push_back(APInt(elem.getIntOrFloatBitWidth(), (uint64_t)v)); // indices >= 0, flags
-  return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, is));
+  return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(RankedTensorType::get(shape, elem), values));
+}
+
+/// Weights as a constant of the compute type (f32 or f64).
+Value weightTable(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Type elem, ArrayRef<double> w) {
+  if (elem.isF64())
+    return table<double>(b, loc, shape, elem, w);
+  SmallVector<float> f(w.begin(), w.end());
+  return table<float>(b, loc, shape, elem, f);
 }
 
 /// Column `k` of a [out][taps] table.
@@ -252,7 +246,7 @@ Value unrolledStage(OpBuilder &b, Location loc, Value src, ArrayRef<const AxisTa
     if (!t->gather) {
       a.weight = inputs.size();
       for (int64_t k = 0; k < t->taps; ++k)
-        add(table<double>(b, loc, {t->out}, st.compute, column<double>(t->weight, t->taps, k)));
+        add(weightTable(b, loc, {t->out}, st.compute, column<double>(t->weight, t->taps, k)));
     }
     if (!t->outside.empty()) {
       a.outside = inputs.size();
@@ -323,7 +317,7 @@ Value reductionStage(OpBuilder &b, Location loc, Value src, const AxisTaps &t, c
   Value zero = scalarConstant(b, loc, st.compute, 0);
   Value init = linalg::FillOp::create(b, loc, zero, emptyTensor(b, loc, accType)).getResult(0);
   Value index = table<int32_t>(b, loc, {t.out, t.taps}, b.getI32Type(), t.index);
-  Value weight = table<double>(b, loc, {t.out, t.taps}, st.compute, t.weight);
+  Value weight = weightTable(b, loc, {t.out, t.taps}, st.compute, t.weight);
   Value acc = linalg::GenericOp::create(
                   b, loc, TypeRange{accType}, ValueRange{index, weight}, init, maps, iters,
                   [&](OpBuilder &nb, Location nl, ValueRange in) {
