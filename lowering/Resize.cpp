@@ -93,7 +93,7 @@ SmallVector<double> coefficients(const Sampling &s, double ratio, double scale, 
   first = (int64_t)std::floor(-radius / stretch) + 1;
   SmallVector<double> c;
   double sum = 0;
-  for (int64_t i = first; i < 1 - first + 1; ++i) {
+  for (int64_t i = first; i <= 1 - first; ++i) { // 2 - 2 * first taps
     double d = std::abs(stretch * ((double)i - ratio));
     c.push_back(cubic ? cubicKernel(d, s.cubicA) : std::max(0.0, 1 - d));
     sum += c.back();
@@ -144,10 +144,10 @@ AxisTaps axisTaps(const Sampling &s, const ResizeGeometry &g, int64_t axis, int6
     for (int64_t k = 0; k < n; ++k) {
       if (c[k] == 0)
         continue;
-      int64_t j = std::clamp<int64_t>(start + k, 0, in - 1); // edge padding
-      auto *same = llvm::find_if(rows[o], [&](auto &p) { return p.first == j; });
-      if (same != rows[o].end())
-        same->second += c[k];
+      // Edge padding; clamped indices do not decrease, so repeats are adjacent.
+      int64_t j = std::clamp<int64_t>(start + k, 0, in - 1);
+      if (!rows[o].empty() && rows[o].back().first == j)
+        rows[o].back().second += c[k];
       else
         rows[o].push_back({j, c[k]});
     }
