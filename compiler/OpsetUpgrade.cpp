@@ -117,6 +117,29 @@ LogicalResult upgradeConstantForms(NodeState &n) {
   return success();
 }
 
+/// Resize-10 (X, scales) and Upsample-7/9 (scales attribute or input) become
+/// the newest Resize: (X, roi, scales, sizes), sampling x_resized / scale
+/// (asymmetric) and, for nearest, the floor of it.
+LogicalResult upgradeToResize(GraphImporter &g, NodeState &n) {
+  Builder b(&g.ctx);
+  Value x = n.inputs.empty() ? Value() : n.inputs[0];
+  Value scales = n.inputs.size() > 1 ? n.inputs[1] : Value();
+  if (Attribute a = take(n, "scales")) {
+    auto fs = dyn_cast<DenseF32ArrayAttr>(a);
+    if (!fs)
+      return emitError(n.loc) << "attribute 'scales' must be a list of floats";
+    auto type = RankedTensorType::get({(int64_t)fs.size()}, b.getF32Type());
+    scales = onnx::ConstantOp::create(g.b, n.loc, DenseElementsAttr::get(type, fs.asArrayRef()));
+  }
+  if (n.opType == "Upsample" && n.attrs.get("mode") == b.getStringAttr("bilinear"))
+    n.attrs.set("mode", b.getStringAttr("linear"));
+  n.opType = "Resize";
+  n.inputs = {x, Value(), scales, Value()};
+  n.attrs.set("coordinate_transformation_mode", b.getStringAttr("asymmetric"));
+  n.attrs.set("nearest_mode", b.getStringAttr("floor"));
+  return success();
+}
+
 /// Cast before 6 names the target type as a string.
 LogicalResult upgradeCastName(NodeState &n) {
   auto s = dyn_cast_or_null<StringAttr>(n.attrs.get("to"));
@@ -211,6 +234,8 @@ LogicalResult GraphImporter::upgrade(NodeState &n) {
     n.attrs.set("to", Builder(&ctx).getI64IntegerAttr(code));
     return success();
   }
+  if ((op == "Resize" && v < 11) || op == "Upsample")
+    return upgradeToResize(*this, n);
   if (op == "Split") {
     if (v < 13 && failed(intsAttrToInput(*this, n, "split", 1)))
       return failure();

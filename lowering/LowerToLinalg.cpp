@@ -28,6 +28,7 @@ struct LowerOnnxToLinalgPass : impl::LowerOnnxToLinalgBase<LowerOnnxToLinalgPass
     populateIndexingPatterns(patterns);
     populateGridSamplePatterns(patterns);
     populateRecurrentPatterns(patterns);
+    populateResizePatterns(patterns);
     ConversionTarget target(*ctx);
     target.addIllegalDialect<onnx::OnnxDialect>();
     target.addLegalOp<ModuleOp, UnrealizedConversionCastOp>(); // signedness casts in bodies

@@ -6,5 +6,6 @@ include "dialects/onnx/OnnxElementwise.td"
 include "dialects/onnx/OnnxNN.td"
 include "dialects/onnx/OnnxTensor.td"
 include "dialects/onnx/OnnxIndexing.td"
+include "dialects/onnx/OnnxResize.td"
 
 #endif // ONNXC_ONNX_OPS_TD

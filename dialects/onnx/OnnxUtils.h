@@ -106,3 +106,29 @@ mlir::LogicalResult emitNotConstant(std::optional<mlir::Location> loc, mlir::Val
 mlir::LogicalResult requireConstantInts(std::optional<mlir::Location> loc, mlir::Value v,
                                         llvm::StringRef name, llvm::SmallVector<int64_t> &out);
 } // namespace onnxc::onnx
+
+namespace onnxc::onnx {
+/// Resize's sizes, resolved per axis: the output size, the scale that the
+/// coordinate transformation divides by, the resized length it uses
+/// (scale * input, a fraction when `scales` gives the size) and the roi
+/// (0 to 1 unless tf_crop_and_resize reads it).
+struct ResizeGeometry {
+  llvm::SmallVector<int64_t> outSizes;
+  llvm::SmallVector<double> scales, resizedLengths, roiStart, roiEnd;
+};
+/// Resolves Resize's `scales` or `sizes` (exactly one given) on `axes`
+/// (empty = all axes) for an input of `shape`; `roi` is read when
+/// `cropToRoi` (tf_crop_and_resize). Returns an error string on bad values.
+std::optional<std::string> computeResizeGeometry(
+    llvm::ArrayRef<int64_t> shape, llvm::ArrayRef<int64_t> axes,
+    std::optional<llvm::ArrayRef<double>> scales, std::optional<llvm::ArrayRef<int64_t>> sizes,
+    std::optional<llvm::ArrayRef<double>> roi, llvm::StringRef keepAspectRatioPolicy,
+    bool cropToRoi, ResizeGeometry &out);
+/// Reads Resize's constant inputs (an empty tensor counts as missing; a
+/// non-constant one is reported at `loc`) and resolves them.
+mlir::LogicalResult getResizeGeometry(std::optional<mlir::Location> loc, mlir::RankedTensorType x,
+                                      mlir::Value roi, mlir::Value scales, mlir::Value sizes,
+                                      std::optional<llvm::ArrayRef<int64_t>> axes,
+                                      llvm::StringRef coordinateMode,
+                                      llvm::StringRef keepAspectRatioPolicy, ResizeGeometry &out);
+} // namespace onnxc::onnx

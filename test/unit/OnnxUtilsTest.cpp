@@ -57,3 +57,28 @@ TEST(Product, DetectsOverflow) {
   EXPECT_FALSE(checkedProduct({INT64_MAX, 2}));
   EXPECT_FALSE(checkedProduct({-1}));
 }
+
+TEST(Resize, ScalesFloorAndAspectRatio) {
+  ResizeGeometry g;
+  // floor(5 * 0.7) = 3 with the fractional resized length kept for the coordinates.
+  ASSERT_FALSE(computeResizeGeometry({1, 5}, {}, llvm::ArrayRef<double>{1.0, 0.7}, std::nullopt,
+                                     std::nullopt, "stretch", false, g));
+  EXPECT_EQ(g.outSizes[1], 3);
+  EXPECT_NEAR(g.resizedLengths[1], 3.5, 1e-9);
+  // not_larger: one scale min(7/4, 8/6) on axes 1 and 2, rounded half up.
+  ASSERT_FALSE(computeResizeGeometry({3, 4, 6}, {1, -1}, std::nullopt, llvm::ArrayRef<int64_t>{7, 8},
+                                     std::nullopt, "not_larger", false, g));
+  EXPECT_EQ(g.outSizes, (llvm::SmallVector<int64_t>{3, 5, 8}));
+  EXPECT_DOUBLE_EQ(g.scales[1], 8.0 / 6.0);
+}
+
+TEST(Resize, RejectsBadInputs) {
+  ResizeGeometry g;
+  EXPECT_TRUE(computeResizeGeometry({4}, {}, std::nullopt, std::nullopt, std::nullopt, "stretch", false, g));
+  EXPECT_TRUE(computeResizeGeometry({4}, {}, llvm::ArrayRef<double>{-1.0}, std::nullopt, std::nullopt,
+                                    "stretch", false, g));
+  EXPECT_TRUE(computeResizeGeometry({4}, {}, llvm::ArrayRef<double>{2.0}, std::nullopt, std::nullopt,
+                                    "stretch", /*cropToRoi=*/true, g));
+  EXPECT_TRUE(computeResizeGeometry({4, 4}, {0, 0}, std::nullopt, llvm::ArrayRef<int64_t>{2, 2},
+                                    std::nullopt, "stretch", false, g));
+}

@@ -81,6 +81,29 @@ def with_consts(op, consts, shape=(2, 3, 4), opset=18, outputs=("y",), **attrs):
     return helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
 
 
+def resize(consts, shape=(1, 1, 4, 4), opset=18, op="Resize", graph_input=None, **attrs):
+    """One `op` node on x whose other inputs are constants: a list of None
+    (omitted) or float (roi, scales) / int (sizes) values; `graph_input`
+    names an input index fed by a float graph input instead."""
+    nodes, names = [], ["x"]
+    ins = [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(shape))]
+    for i, values in enumerate(consts):
+        if i == graph_input:
+            names.append("s")
+            ins.append(helper.make_tensor_value_info("s", TensorProto.FLOAT, [len(values)]))
+            continue
+        if values is None:
+            names.append("")
+            continue
+        names.append(f"c{i}")
+        dtype = np.int64 if all(isinstance(v, int) for v in values) and values else np.float32
+        nodes.append(helper.make_node("Constant", [], [f"c{i}"], name=f"const{i}",
+                                      value=numpy_helper.from_array(np.array(values, dtype))))
+    nodes.append(helper.make_node(op, names, ["y"], name="n0", **attrs))
+    g = helper.make_graph(nodes, "g", ins, [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
+
+
 def shape_arith():
     # Shape -> Gather -> Concat -> Reshape, as PyTorch exports x.view(x.size(0), -1).
     nodes = [
@@ -148,6 +171,23 @@ MODELS = {
     "reshape_by_input": reshape_by_input,
     "range_from_input": range_from_input,
     "quantize": quantize,
+    "resize_not_larger_v18": lambda: resize([None, None, [7, 8]], shape=(1, 3, 4, 6), axes=[2, 3],
+                                            keep_aspect_ratio_policy="not_larger", mode="linear"),
+    "resize_not_smaller_v18": lambda: resize([None, None, [7, 8]], shape=(1, 3, 4, 6), axes=[-2, -1],
+                                             keep_aspect_ratio_policy="not_smaller"),
+    "resize_antialias_v18": lambda: resize([None, [0.5, 0.25]], shape=(1, 1, 8, 8), axes=[2, 3],
+                                           antialias=1, mode="cubic"),
+    "resize_symmetric_v19": lambda: resize([None, [1.0, 1.0, 0.7, 1.3]], shape=(1, 1, 5, 7), opset=19,
+                                           coordinate_transformation_mode="half_pixel_symmetric",
+                                           mode="linear"),
+    "resize_crop_v18": lambda: resize([[0.1, 0.9], None, [3]], axes=[3], mode="linear",
+                                      coordinate_transformation_mode="tf_crop_and_resize",
+                                      extrapolation_value=1.5),
+    "resize_v10": lambda: resize([[1.0, 1.0, 2.0, 1.5]], shape=(1, 1, 2, 2), opset=10),
+    "upsample_v7": lambda: resize([], shape=(1, 1, 2, 2), opset=7, op="Upsample", scales=[1.0, 1.0, 2.0, 3.0],
+                                  mode="linear"),
+    "resize_scales_input": lambda: resize([None, [1.0, 1.0, 2.0, 2.0]], graph_input=1),
+    "resize_scales_and_sizes": lambda: resize([None, [1.0, 1.0, 2.0, 2.0], [1, 1, 8, 8]]),
 }
 
 if __name__ == "__main__":
