@@ -125,8 +125,8 @@ static std::string commentSafe(const std::string &s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
     unsigned char c = s[i];
-    if (c == '*' && i + 1 < s.size() && s[i + 1] == '/')
-      out += "*\\";
+    if ((c == '*' && i + 1 < s.size() && s[i + 1] == '/') || (c == '/' && i + 1 < s.size() && s[i + 1] == '*'))
+      out += c == '*' ? "*\\" : "/\\"; // neither ends nor opens a comment
     else if (c < 0x20 || c >= 0x7f)
       out += '?';
     else

@@ -19,6 +19,8 @@ namespace onnxc {
 /// Verifies attribute kinds and operand types before type inference reads
 /// them: a probe op with unranked results runs the ODS verifier, whose only
 /// acceptable complaint is the (expected) result type mismatch.
+static void reemitVerifierErrors(ArrayRef<Diagnostic> captured);
+
 LogicalResult GraphImporter::checkAttributesAndOperands(RegisteredOperationName opName,
                                                         ArrayRef<Value> operands,
                                                         const NamedAttrList &attrs, int numResults,
@@ -52,9 +54,35 @@ LogicalResult GraphImporter::checkAttributesAndOperands(RegisteredOperationName 
   probe->destroy();
   if (succeeded(result) || reachedInference)
     return success();
-  for (Diagnostic &d : captured)
-    ctx.getDiagEngine().emit(std::move(d));
+  reemitVerifierErrors(captured);
   return failure();
+}
+
+/// Reports verifier diagnostics without their "see current operation" note;
+/// an omitted required input (a none operand) is named as such.
+static void reemitVerifierErrors(ArrayRef<Diagnostic> captured) {
+  for (const Diagnostic &d : captured) {
+    std::string msg = d.str();
+    size_t at = msg.find("operand #");
+    if (at != std::string::npos && StringRef(msg).contains("but got 'none'"))
+      msg = "required input " + msg.substr(at + 9, msg.find(' ', at + 9) - at - 9) + " is missing";
+    emitError(d.getLocation()) << msg;
+  }
+}
+
+/// Runs `fn`, reporting its diagnostics like reemitVerifierErrors.
+static LogicalResult withCleanDiagnostics(MLIRContext &ctx, function_ref<LogicalResult()> fn) {
+  SmallVector<Diagnostic> captured;
+  LogicalResult result = success();
+  {
+    ScopedDiagnosticHandler handler(&ctx, [&](Diagnostic &d) {
+      captured.push_back(std::move(d));
+      return success();
+    });
+    result = fn();
+  }
+  reemitVerifierErrors(captured);
+  return result;
 }
 
 FailureOr<SmallVector<Value>> GraphImporter::buildOp(StringRef opType, ArrayRef<Value> inputs,
@@ -88,15 +116,17 @@ FailureOr<SmallVector<Value>> GraphImporter::buildOp(StringRef opType, ArrayRef<
     return failure();
   SmallVector<Type> types;
   auto *infer = opName->getInterface<InferTypeOpInterface>();
-  if (!infer || failed(infer->inferReturnTypes(&ctx, loc, operands, dict, OpaqueProperties(nullptr),
-                                               RegionRange(), types)))
+  if (!infer || failed(withCleanDiagnostics(ctx, [&] {
+        return infer->inferReturnTypes(&ctx, loc, operands, dict, OpaqueProperties(nullptr), RegionRange(),
+                                       types);
+      })))
     return failure();
   OperationState state(loc, *opName);
   state.addOperands(operands);
   state.addAttributes(kept);
   state.addTypes(types);
   Operation *op = b.create(state);
-  if (failed(mlir::verify(op, /*verifyRecursively=*/false))) {
+  if (failed(withCleanDiagnostics(ctx, [&] { return mlir::verify(op, /*verifyRecursively=*/false); }))) {
     op->erase();
     return failure();
   }
