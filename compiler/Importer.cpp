@@ -359,7 +359,7 @@ OwningOpRef<ModuleOp> importModel(MLIRContext &ctx, const ::onnx::ModelProto &mo
   int64_t constantBytes = 0;
   for (const auto &init : graph.initializer()) {
     Location loc = valueLoc(ctx, init.name(), "initializer");
-    auto attr = importTensor(ctx, init);
+    auto attr = importTensor(ctx, init, options.externalData);
     if (!attr)
       return emitError(loc) << "initializer '" << init.name()
                             << "': " << llvm::toString(attr.takeError()),

@@ -25,6 +25,8 @@ struct ImportOptions {
   std::map<std::string, const ::onnx::TensorProto *> boundInputs;
   /// The name of the generated function (the C symbol prefix).
   std::string funcName = "model";
+  /// Where external data is read from (null: external data is an error).
+  struct ExternalDataStore *externalData = nullptr;
   int64_t maxNodes = 1 << 20;
   int64_t maxConstantBytes = int64_t(4) << 30;
 };

@@ -1,5 +1,6 @@
 // Converts ONNX TensorProto / AttributeProto into MLIR attributes, checking every size.
 #include "compiler/TensorImport.h"
+#include "compiler/ExternalData.h"
 #include "dialects/onnx/OnnxUtils.h"
 
 #include "mlir/IR/Builders.h"
@@ -46,7 +47,8 @@ static llvm::Expected<ElementsAttr> fromField(RankedTensorType type, const Src &
   return cast<ElementsAttr>(DenseElementsAttr::get(type, values));
 }
 
-llvm::Expected<ElementsAttr> importTensor(MLIRContext &ctx, const ::onnx::TensorProto &t) {
+llvm::Expected<ElementsAttr> importTensor(MLIRContext &ctx, const ::onnx::TensorProto &t,
+                                          ExternalDataStore *external) {
   if (t.data_type() == ::onnx::TensorProto::STRING)
     return err("string tensors are not supported");
   Type elem = onnx::elementTypeFromOnnx(&ctx, t.data_type());
@@ -61,12 +63,21 @@ llvm::Expected<ElementsAttr> importTensor(MLIRContext &ctx, const ::onnx::Tensor
   int64_t bytes;
   if (!count || llvm::MulOverflow(*count, (int64_t)elemBytes, bytes))
     return err("element count overflows");
-  if (t.has_data_location() && t.data_location() == ::onnx::TensorProto::EXTERNAL)
-    return err("external data is not supported yet");
   auto type = RankedTensorType::get(dims, elem);
+  std::optional<llvm::StringRef> bytesOf; // raw_data, or the external file's bytes
+  if (t.has_data_location() && t.data_location() == ::onnx::TensorProto::EXTERNAL) {
+    if (!external)
+      return err("external data is only supported for initializers");
+    auto loaded = loadExternalData(t, bytes, *external);
+    if (!loaded)
+      return loaded.takeError();
+    bytesOf = *loaded;
+  } else if (t.has_raw_data()) {
+    bytesOf = llvm::StringRef(t.raw_data());
+  }
 
-  if (t.has_raw_data()) {
-    const std::string &raw = t.raw_data();
+  if (bytesOf) {
+    llvm::StringRef raw = *bytesOf;
     if ((int64_t)raw.size() != bytes)
       return err("raw_data has " + llvm::Twine(raw.size()) + " bytes, " +
                  llvm::Twine(bytes) + " expected for its dims and type");

@@ -15,8 +15,12 @@ namespace onnxc {
 
 /// The tensor as an ElementsAttr: small tensors become dense attributes,
 /// large ones dense_resource blobs that alias the proto's bytes.
+struct ExternalDataStore;
+
+/// `external` loads external data (null: external data is an error).
 llvm::Expected<mlir::ElementsAttr> importTensor(mlir::MLIRContext &ctx,
-                                                const ::onnx::TensorProto &tensor);
+                                                const ::onnx::TensorProto &tensor,
+                                                ExternalDataStore *external = nullptr);
 
 /// The attribute as MLIR: INT -> i64, FLOAT -> f32, INTS -> array<i64>,
 /// FLOATS -> array<f32>, STRING -> string, TENSOR -> elements.

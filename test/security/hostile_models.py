@@ -1,7 +1,8 @@
 # Generates malformed and hostile ONNX models, each with the error onnxc must give for it.
 """Every case is (name, builder, extra onnxc flags, expected stderr text).
 
-A builder returns the model file's bytes (most build a ModelProto and
+A builder returns the model file's bytes (FILE_CASES builders get the
+case's folder and write the files beside the model first) (most build a ModelProto and
 serialize it; some write raw bytes). `None` as expected text means the model
 must compile (names that could break the generated header); those cases also
 compile the header with the C compiler.
@@ -50,12 +51,12 @@ def undefined_dtype():
     return model([node("Add", ["x", "w"], ["y"])], inits=[t])
 
 
-def external(location, offset=None, length=None):
+def external(location, **keys):
     t = TensorProto(name="w", data_type=F, dims=[2, 3])
     t.data_location = TensorProto.EXTERNAL
-    for k, v in (("location", location), ("offset", offset), ("length", length)):
-        if v is not None:
-            t.external_data.add(key=k, value=str(v))
+    t.external_data.add(key="location", value=location)
+    for k, v in keys.items():
+        t.external_data.add(key=k, value=str(v))
     return lambda: model([node("Add", ["x", "w"], ["y"])], inits=[t])
 
 
@@ -152,9 +153,54 @@ CASES = [
     ("huge_constant_of_shape", lambda: model([node("ConstantOfShape", ["s"], ["y"])], inputs=[],
                                              inits=[const("s", np.array([1 << 40, 1 << 40], np.int64))]),
      [], "(node 'n0', op ConstantOfShape)"),
-    ("external_absolute", external("/etc/passwd"), [], "external data"),
-    ("external_parent", external("../../etc/passwd"), [], "external data"),
-    ("external_missing", external("weights.bin"), [], "external data"),
+    ("external_absolute", external("/etc/passwd"), [], "location '/etc/passwd' must be a relative path"),
+    ("external_parent", external("../../etc/passwd"), [], "location '../../etc/passwd' must be a relative path"),
+    ("external_missing", external("weights.bin"), [], "external data: cannot open 'weights.bin'"),
     ("header_quote_names", header_names('x"\\'), [], None),
     ("header_comment_names", header_names("x */ #error bad /*"), [], None),
+]
+
+
+def with_files(location, files, links=(), **keys):
+    """External data at `location`; `files` maps names to bytes, `links` are
+    (name, target, kind) with kind 'sym' or 'hard', created in the case's folder."""
+    def build(folder):
+        import os
+        for name, data in files.items():
+            path = os.path.join(folder, name)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(data)
+        for name, target, kind in links:
+            path = os.path.join(folder, name)
+            if os.path.lexists(path):
+                os.remove(path)
+            if kind == "sym":
+                os.symlink(target, path)  # relative to the link's folder
+            else:
+                os.link(os.path.join(folder, target), path)
+        return external(location, **keys)()
+    return build
+
+
+WEIGHTS = np.arange(6, dtype=np.float32).tobytes()
+
+# Cases whose model has files beside it; the folder is the case's own.
+FILE_CASES = [
+    ("external_ok", with_files("w/weights.bin", {"w/weights.bin": WEIGHTS}), ["--emit=onnx"],
+     ("compiles", "dense<[[0.000000e+00, 1.000000e+00, 2.000000e+00], [3.000000e+00, 4.000000e+00, 5.000000e+00]]>")),
+    ("external_offset_ok", with_files("w.bin", {"w.bin": b"\0" * 8 + WEIGHTS}, offset=8, length=24), ["--emit=onnx"],
+     ("compiles", "dense<[[0.000000e+00, 1.000000e+00")),
+    ("external_symlink_out", with_files("w.bin", {"../outside.bin": WEIGHTS}, links=[("w.bin", "../outside.bin", "sym")]),
+     [], "'w.bin' leads outside the model's folder"),
+    ("external_hardlink", with_files("w.bin", {"../outside2.bin": WEIGHTS}, links=[("w.bin", "../outside2.bin", "hard")]),
+     [], "'w.bin' has 2 hard links"),
+    ("external_offset_beyond", with_files("w.bin", {"w.bin": WEIGHTS}, offset=8), [],
+     "offset 8 + length 24 exceeds the 24 bytes of 'w.bin'"),
+    ("external_length_mismatch", with_files("w.bin", {"w.bin": WEIGHTS}, length=12), [],
+     "length 12 differs from the tensor's 24 bytes"),
+    ("external_unknown_key", with_files("w.bin", {"w.bin": WEIGHTS}, checksum="abc"), [],
+     "unsupported key 'checksum'"),
+    ("external_directory", with_files("w", {"w/x": b""}), [], "'w' is not a regular file"),
+    ("external_bad_offset", with_files("w.bin", {"w.bin": WEIGHTS}, offset="-1"), [], "'offset' is not a number"),
 ]

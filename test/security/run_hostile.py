@@ -9,11 +9,11 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hostile_models import CASES  # noqa: E402
+from hostile_models import CASES, FILE_CASES  # noqa: E402
 
 
-def check(name, data, flags, expected, args):
-    path = os.path.join(args.workdir, name + ".onnx")
+def check(name, data, flags, expected, args, folder=None):
+    path = os.path.join(folder or args.workdir, name + ".onnx")
     with open(path, "wb") as f:
         f.write(data)
     out = os.path.join(args.workdir, name + ".o")
@@ -25,6 +25,11 @@ def check(name, data, flags, expected, args):
     err = r.stderr.strip()
     if r.returncode < 0 or "Stack dump" in err or "PLEASE submit" in err:
         return f"crashed (exit {r.returncode}): {err[:300]}"
+    if isinstance(expected, tuple):  # ("compiles", text the --emit output must contain)
+        if r.returncode != 0:
+            return f"expected to compile, got: {err[:300]}"
+        with open(out, errors="replace") as f:
+            return None if expected[1] in f.read() else f"'{expected[1]}' not in the output"
     if expected is None:
         if r.returncode != 0:
             return f"expected to compile, got: {err[:300]}"
@@ -56,7 +61,14 @@ def main():
         problem = check(name, build(), flags, expected, args)
         failures += problem is not None
         print(f"{'FAIL' if problem else 'ok  '} {name}" + (f": {problem}" if problem else ""))
-    print(f"{len(CASES) - failures} of {len(CASES)} hostile models handled as expected")
+    for name, build, flags, expected in FILE_CASES:
+        folder = os.path.join(args.workdir, name, "model")
+        os.makedirs(folder, exist_ok=True)
+        problem = check(name, build(folder), flags, expected, args, folder)
+        failures += problem is not None
+        print(f"{'FAIL' if problem else 'ok  '} {name}" + (f": {problem}" if problem else ""))
+    total = len(CASES) + len(FILE_CASES)
+    print(f"{total - failures} of {total} hostile models handled as expected")
     return 1 if failures else 0
 
 

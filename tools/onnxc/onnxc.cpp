@@ -1,6 +1,7 @@
 // onnxc: compiles an ONNX model into an object file plus a C header (the command-line driver).
 #include "compiler/Diagnostics.h"
 #include "compiler/Emitter.h"
+#include "compiler/ExternalData.h"
 #include "compiler/Importer.h"
 #include "compiler/Pipeline.h"
 #include "codegen/Passes.h"
@@ -144,6 +145,12 @@ int main(int argc, char **argv) {
     return fail("--name '" + nameOpt + "' is not a C identifier");
   options.funcName = name + "_impl";
   options.maxNodes = maxNodes;
+  // External data may only come from the model's own folder.
+  onnxc::ExternalDataStore externalData;
+  externalData.modelDir = sys::path::parent_path(inputFile).str();
+  if (externalData.modelDir.empty())
+    externalData.modelDir = ".";
+  options.externalData = &externalData;
   options.maxConstantBytes = maxConstantBytes;
 
   // Read and parse the model with bounded resources.
