@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds onnxc-fuzz-import (clang-22, ASan+UBSan+libFuzzer) in build-fuzz/ and fuzzes the importer for SECONDS (default 300).
+# Usage: scripts/fuzz.sh [SECONDS] [libFuzzer flags...]. Builds onnxc-fuzz-import (clang-22, ASan+UBSan+libFuzzer) in build-fuzz/ and fuzzes the importer for SECONDS (default 300).
 set -euo pipefail
 SECONDS_TO_RUN=${1:-300}
+shift || true  # further arguments go to libFuzzer (e.g. -fork=1 -ignore_crashes=1)
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${ONNXC_FUZZ_BUILD:-$ROOT/build-fuzz}
 JOBS=${JOBS:-1}
@@ -35,13 +36,13 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 LOG=$BUILD/fuzz.log
 set +e
-"$BUILD/bin/onnxc-fuzz-import" "$CORPUS" "$SEEDS" \
+"$BUILD/tools/onnxc-fuzz-import" "$CORPUS" "$SEEDS" \
   -max_total_time="$SECONDS_TO_RUN" -max_len=65536 -timeout=10 -rss_limit_mb=4096 \
-  -artifact_prefix="$CRASHES/" -print_final_stats=1 2>&1 | tee "$LOG"
+  -artifact_prefix="$CRASHES/" -print_final_stats=1 "$@" 2>&1 | tee "$LOG"
 RC=${PIPESTATUS[0]}
 set -e
 echo "=== summary ==="
-grep -E "^#[0-9]+.*(DONE|cov:)" "$LOG" | tail -1 || true
+grep -E "^#[0-9]+.*cov:" "$LOG" | tail -1 || true
 grep -E "^stat::(number_of_executed_units|peak_rss_mb|new_units_added)" "$LOG" || true
 ls -l "$CRASHES" | grep -v '^total' || true
 exit "$RC"
