@@ -42,7 +42,7 @@ set +e
 RC=${PIPESTATUS[0]}
 set -e
 echo "=== summary ==="
-grep -E "^#[0-9]+.*cov:" "$LOG" | tail -1 || true
-grep -E "^stat::(number_of_executed_units|peak_rss_mb|new_units_added)" "$LOG" || true
+grep -aE "^#[0-9]+.*cov:" "$LOG" | tail -1 || true
+grep -aE "^stat::(number_of_executed_units|peak_rss_mb|new_units_added)" "$LOG" || true
 ls -l "$CRASHES" | grep -v '^total' || true
 exit "$RC"
