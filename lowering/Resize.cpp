@@ -114,7 +114,7 @@ AxisTaps axisTaps(const Sampling &s, const ResizeGeometry &g, int64_t axis, int6
   for (int64_t o = 0; o < t.out; ++o) {
     auto x = sourceCoordinate(s, o, in, t.out, g.scales[axis], g.resizedLengths[axis],
                               g.roiStart[axis], g.roiEnd[axis]);
-    if (!x) {
+    if (!x || !std::isfinite(*x) || std::abs(*x) > 9.0e15) { // NaN/huge (e.g. a NaN roi): no input taps
       outside[o] = true;
       continue;
     }

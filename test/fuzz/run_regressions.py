@@ -9,6 +9,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--onnxc", required=True)
     ap.add_argument("--crashes", required=True)
+    ap.add_argument("--compiles", help="fuzzer findings that are valid models: must compile (exit 0)")
     ap.add_argument("--workdir", required=True)
     args = ap.parse_args()
     os.makedirs(args.workdir, exist_ok=True)
@@ -30,7 +31,15 @@ def main():
         else:
             print(f"FAIL {name}: exit {r.returncode}\n{r.stderr[-2000:]}")
             failures += 1
-    print(f"{len(inputs) - failures}/{len(inputs)} fuzzer regressions rejected cleanly")
+    valid = sorted(f for f in os.listdir(args.compiles) if not f.startswith(".")) if args.compiles else []
+    for name in valid:
+        r = subprocess.run([args.onnxc, os.path.join(args.compiles, name), "-o", os.path.join(args.workdir, "ok.o")],
+                           capture_output=True, text=True, errors="replace", timeout=120)
+        print(("ok  " if r.returncode == 0 else "FAIL") + f" {name}: compiles (exit {r.returncode})")
+        if r.returncode != 0:
+            print(r.stderr[-2000:])
+            failures += 1
+    print(f"{len(inputs) + len(valid) - failures}/{len(inputs) + len(valid)} fuzzer regressions handled cleanly")
     return 1 if failures else 0
 
 
