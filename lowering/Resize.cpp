@@ -114,7 +114,7 @@ AxisTaps axisTaps(const Sampling &s, const ResizeGeometry &g, int64_t axis, int6
   for (int64_t o = 0; o < t.out; ++o) {
     auto x = sourceCoordinate(s, o, in, t.out, g.scales[axis], g.resizedLengths[axis],
                               g.roiStart[axis], g.roiEnd[axis]);
-    if (!x) {
+    if (!x || !std::isfinite(*x) || std::abs(*x) > 9.0e15) { // NaN/huge (e.g. a NaN roi): no input taps
       outside[o] = true;
       continue;
     }
@@ -357,6 +357,9 @@ Value reductionStage(OpBuilder &b, Location loc, Value src, const AxisTaps &t, c
       .getResult(0);
 }
 
+/// Most output positions along one resized axis (each needs a row of taps at compile time).
+constexpr int64_t kMaxTapRows = int64_t(1) << 22;
+
 struct ResizeLowering : OpConversionPattern<ResizeOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(ResizeOp op, OpAdaptor adaptor,
@@ -380,6 +383,11 @@ struct ResizeLowering : OpConversionPattern<ResizeOp> {
       st.compute = rewriter.getF32Type();
     // Axes that change, the most shrinking first (later stages then work on less data).
     SmallVector<AxisTaps> axes;
+    // The tap tables hold a row per output position of each axis: bound them.
+    for (int64_t d = 0; d < tx.getRank(); ++d)
+      if (g.outSizes[d] > kMaxTapRows)
+        return emitError(loc) << "resize output axis " << d << " has " << g.outSizes[d]
+                              << " positions, more than the supported " << kMaxTapRows;
     for (int64_t d = 0; d < tx.getRank(); ++d) {
       AxisTaps t = axisTaps(s, g, d, tx.getDimSize(d));
       if (!isIdentity(t, tx.getDimSize(d)))

@@ -94,8 +94,11 @@ std::optional<std::string> computeResizeGeometry(ArrayRef<int64_t> shape, ArrayR
       for (int64_t d : axes) {
         if (!s || !shape[d])
           continue;
+        double size = std::floor(*s * (double)shape[d] + 0.5);
+        if (!(size >= 0) || size > maxSize)
+          return "keep_aspect_ratio_policy '" + policy.str() + "' gives a bad size for axis " + std::to_string(d);
         out.scales[d] = *s;
-        out.outSizes[d] = (int64_t)std::floor(*s * (double)shape[d] + 0.5);
+        out.outSizes[d] = (int64_t)size;
       }
     }
   }

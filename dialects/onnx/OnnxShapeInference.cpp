@@ -2,6 +2,7 @@
 #include "dialects/onnx/OnnxDialect.h"
 #include "dialects/onnx/OnnxUtils.h"
 
+#include "llvm/Support/MathExtras.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Diagnostics.h"
 
@@ -439,8 +440,12 @@ LogicalResult PadOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a,
   if (auto err = computePadAmounts(t.getRank(), pads, axes, begin, end))
     return emitOptionalError(loc, *err);
   SmallVector<int64_t> shape;
-  for (int64_t i = 0; i < t.getRank(); ++i)
-    shape.push_back(t.getDimSize(i) + begin[i] + end[i]);
+  for (int64_t i = 0; i < t.getRank(); ++i) {
+    int64_t withBegin, size;
+    if (llvm::AddOverflow(t.getDimSize(i), begin[i], withBegin) || llvm::AddOverflow(withBegin, end[i], size))
+      return emitOptionalError(loc, "pads of axis ", i, " overflow the dimension");
+    shape.push_back(size);
+  }
   return pushTensor(loc, shape, t.getElementType(), types);
 }
 
