@@ -41,6 +41,7 @@ static cl::opt<std::string> emit("emit", cl::desc("onnx|linalg|llvm-dialect|llvm
 static cl::opt<uint64_t> maxFileSize("max-file-size", cl::desc("Largest model file accepted, bytes"),
                                      cl::init(uint64_t(2) << 30));
 static cl::opt<int64_t> maxNodes("max-nodes", cl::desc("Most nodes accepted in a graph"), cl::init(1 << 20));
+static cl::opt<int> maxNesting("max-nesting", cl::desc("Deepest subgraph nesting accepted"), cl::init(16));
 static cl::opt<int64_t> maxConstantBytes("max-constant-bytes", cl::desc("Most constant bytes accepted"),
                                          cl::init(int64_t(2) << 30));
 
@@ -163,15 +164,25 @@ int main(int argc, char **argv) {
   auto buffer = MemoryBuffer::getFile(inputFile, /*IsText=*/false, /*RequiresNullTerminator=*/false);
   if (!buffer)
     return fail("cannot read '" + inputFile + "': " + buffer.getError().message());
+  if ((*buffer)->getBufferSize() > INT_MAX)
+    return fail("'" + inputFile + "' is larger than protobuf's 2 GiB limit (store the weights as external data)");
+  // Each subgraph level nests three messages (attribute, graph, node); the rest of
+  // a model needs about 10 (types nest too).
   ::onnx::ModelProto model;
-  {
+  auto parse = [&](int recursionLimit) {
     google::protobuf::io::CodedInputStream stream(
         reinterpret_cast<const uint8_t *>((*buffer)->getBufferStart()), (int)(*buffer)->getBufferSize());
     stream.SetTotalBytesLimit(INT_MAX);
-    stream.SetRecursionLimit(64);
-    if ((*buffer)->getBufferSize() == 0 || !model.ParseFromCodedStream(&stream) ||
-        !stream.ConsumedEntireMessage())
-      return fail("'" + inputFile + "' is not a valid ONNX model (protobuf parsing failed)");
+    stream.SetRecursionLimit(recursionLimit);
+    return (*buffer)->getBufferSize() != 0 && model.ParseFromCodedStream(&stream) &&
+           stream.ConsumedEntireMessage();
+  };
+  int recursionLimit = 10 + 3 * std::min<int>(std::max<int>(maxNesting, 0), 10000);
+  if (!parse(recursionLimit)) {
+    if (parse(recursionLimit + 3000)) // only too deep: say so
+      return fail("'" + inputFile + "' nests subgraphs deeper than " + Twine(maxNesting) +
+                  " levels (raise it with --max-nesting)");
+    return fail("'" + inputFile + "' is not a valid ONNX model (protobuf parsing failed)");
   }
   buffer->reset();
 
