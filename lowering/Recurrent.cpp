@@ -91,25 +91,53 @@ Value applyActivation(OpBuilder &b, Location loc, const Activation &a, Value x) 
     return max(x, c(0));
   if (n == "tanh")
     return tanh(x);
-  if (n == "sigmoid")
-    return arith::DivFOp::create(b, loc, c(1), add(c(1), exp(arith::NegFOp::create(b, loc, x))));
-  if (n == "affine")
-    return add(mul(c(a.alpha), x), c(a.beta));
-  if (n == "leakyrelu")
-    return select(less(x, c(0)), mul(c(a.alpha), x), x);
-  if (n == "thresholdedrelu")
-    return select(less(c(a.alpha), x), x, c(0));
-  if (n == "scaledtanh")
-    return mul(c(a.alpha), tanh(mul(c(a.beta), x)));
-  if (n == "hardsigmoid")
-    return min(max(add(mul(c(a.alpha), x), c(a.beta)), c(0)), c(1));
-  if (n == "elu")
-    return select(less(x, c(0)), mul(c(a.alpha), arith::SubFOp::create(b, loc, exp(x), c(1))), x);
-  if (n == "softsign")
-    return arith::DivFOp::create(b, loc, x, add(c(1), abs(x)));
+  if (n == "sigmoid") {
+    Value e = exp(arith::NegFOp::create(b, loc, x));
+    Value one = c(1);
+    Value denominator = add(one, e);
+    return arith::DivFOp::create(b, loc, one, denominator);
+  }
+  if (n == "affine") {
+    Value scaled = mul(c(a.alpha), x);
+    return add(scaled, c(a.beta));
+  }
+  if (n == "leakyrelu") {
+    Value negative = less(x, c(0));
+    Value scaled = mul(c(a.alpha), x);
+    return select(negative, scaled, x);
+  }
+  if (n == "thresholdedrelu") {
+    Value above = less(c(a.alpha), x);
+    return select(above, x, c(0));
+  }
+  if (n == "scaledtanh") {
+    Value inner = tanh(mul(c(a.beta), x));
+    return mul(c(a.alpha), inner);
+  }
+  if (n == "hardsigmoid") {
+    Value scaled = mul(c(a.alpha), x);
+    Value shifted = add(scaled, c(a.beta));
+    Value low = max(shifted, c(0));
+    return min(low, c(1));
+  }
+  if (n == "elu") {
+    Value negative = less(x, c(0));
+    Value ex = exp(x);
+    Value expm1 = arith::SubFOp::create(b, loc, ex, c(1));
+    Value scaled = mul(c(a.alpha), expm1);
+    return select(negative, scaled, x);
+  }
+  if (n == "softsign") {
+    Value magnitude = abs(x);
+    Value denominator = add(c(1), magnitude);
+    return arith::DivFOp::create(b, loc, x, denominator);
+  }
   assert(n == "softplus" && "activation names are checked when parsed");
   // log(1 + e^x) without overflow: max(x, 0) + log1p(e^-|x|).
-  return add(max(x, c(0)), math::Log1pOp::create(b, loc, exp(arith::NegFOp::create(b, loc, abs(x)))));
+  Value positive = max(x, c(0));
+  Value decay = exp(arith::NegFOp::create(b, loc, abs(x)));
+  Value tail = math::Log1pOp::create(b, loc, decay);
+  return add(positive, tail);
 }
 
 SmallVector<OpFoldResult> indexAttrs(OpBuilder &b, ArrayRef<int64_t> values) {
@@ -338,8 +366,10 @@ LogicalResult lowerRecurrent(Operation *op, const Inputs &in, const Cell &cell, 
     return bufferization::AllocTensorOp::create(b, loc, type, ValueRange{}, copy);
   };
   auto initialState = [&](Value all, int64_t dir) -> Value {
-    if (isNone(all))
-      return linalg::FillOp::create(b, loc, scalarConstant(b, loc, elem, 0), fresh(stateType)).getResult(0);
+    if (isNone(all)) {
+      Value zero = scalarConstant(b, loc, elem, 0);
+      return linalg::FillOp::create(b, loc, zero, fresh(stateType)).getResult(0);
+    }
     return fresh(stateType, sliceOf(b, loc, stateType, all, blockAt(b.getIndexAttr(dir), 0), blockSizes));
   };
 
@@ -463,7 +493,9 @@ struct GRULowering : OpConversionPattern<GRUOp> {
     // ht = g(Xt*Wh^T + rt * (Ht-1*Rh^T + Rbh) + Wbh).
     Cell cell{3, {"Sigmoid", "Tanh"}, false, 3, {{0, 2}, {2, 1}}, {2, 1, 1}, nullptr, nullptr};
     auto mix = [](Arith &m, Value z, Value candidate, Value h) {
-      return m.add(m.mul(m.sub(m.one(z), z), candidate), m.mul(z, h));
+      Value keep = m.mul(m.sub(m.one(z), z), candidate);
+      Value carry = m.mul(z, h);
+      return m.add(keep, carry);
     };
     if (op.getLinearBeforeReset()) {
       Value bias = a.getB();
@@ -544,7 +576,9 @@ struct LSTMLowering : OpConversionPattern<LSTMOp> {
         Value i = s.act(b, l, 0, pre(m, in, 0, 7, in[6]));
         Value f = coupled ? m.sub(m.one(i), i) : s.act(b, l, 0, pre(m, in, 1, 8, in[6]));
         Value candidate = s.act(b, l, 1, m.add(in[4], in[5]));
-        return m.add(m.mul(f, in[6]), m.mul(i, candidate));
+        Value kept = m.mul(f, in[6]);
+        Value added = m.mul(i, candidate);
+        return m.add(kept, added);
       });
       // o from the new C, then H.
       SmallVector<Value> outIns{s.xw[1], s.gate(hr, 1), s.c};

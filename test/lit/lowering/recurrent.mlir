@@ -57,8 +57,8 @@ func.func @gru_reverse_lengths(%x: tensor<4x2x3xf32>, %w: tensor<1x15x3xf32>, %r
 // activations with their alpha (LeakyRelu forward, Relu backward).
 // CHECK-LABEL: func @rnn_bidirectional_batch_first
 // CHECK: scf.for
-// CHECK: arith.mulf %cst
 // CHECK: arith.cmpf olt
+// CHECK: arith.mulf %cst
 // CHECK: tensor.insert_slice %{{.*}} into %{{.*}}[0, %{{.*}}, 0, 0] [2, 1, 1, 4]
 // CHECK: scf.for
 // CHECK: arith.maximumf
