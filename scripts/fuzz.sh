@@ -1,29 +1,13 @@
 #!/usr/bin/env bash
-# Usage: scripts/fuzz.sh [SECONDS] [libFuzzer flags...]. Builds onnxc-fuzz-import (clang-22, ASan+UBSan+libFuzzer) in build-fuzz/ and fuzzes the importer for SECONDS (default 300).
+# Usage: scripts/fuzz.sh [SECONDS] [libFuzzer flags...]. Builds onnxc-fuzz-import (clang-22, ASan+UBSan+libFuzzer) in the sanitizer build (scripts/asan-build.sh, build-asan/) and fuzzes the importer for SECONDS (default 300).
 set -euo pipefail
 SECONDS_TO_RUN=${1:-300}
 shift || true  # further arguments go to libFuzzer (e.g. -fork=1 -ignore_crashes=1)
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${ONNXC_FUZZ_BUILD:-$ROOT/build-fuzz}
-JOBS=${JOBS:-1}
+BUILD=$(bash "$ROOT/scripts/asan-build.sh" onnxc-fuzz-import)
 CRASHES=$ROOT/test/fuzz/crashes
 CORPUS=$BUILD/corpus
 SEEDS=$BUILD/seeds
-
-if [ -x /usr/bin/ccache ]; then
-  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-/work}
-  LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=/usr/bin/ccache -DCMAKE_C_COMPILER_LAUNCHER=/usr/bin/ccache)
-else
-  LAUNCHER=()
-fi
-if [ ! -f "$BUILD/CMakeCache.txt" ]; then
-  cmake -S "$ROOT" -B "$BUILD" -G Ninja \
-    -DCMAKE_C_COMPILER=/usr/bin/clang-22 -DCMAKE_CXX_COMPILER=/usr/bin/clang++-22 \
-    -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS_RELEASE=-DNDEBUG -DCMAKE_CXX_FLAGS_RELEASE=-DNDEBUG \
-    -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir -DLLVM_DIR=/usr/lib/llvm-22/lib/cmake/llvm \
-    -DONNXC_FUZZ=ON "${LAUNCHER[@]}"
-fi
-ninja -C "$BUILD" -j"$JOBS" onnxc-fuzz-import
 
 # Seed corpus: lit importer models, hostile models, a sample of the ONNX node tests.
 if [ ! -d "$SEEDS" ] || [ -z "$(ls -A "$SEEDS")" ]; then

@@ -204,7 +204,12 @@ def main(argv=None):
                     help="thread count for the run (default: the runtime's default)")
     ap.add_argument("--check-threads", type=int, default=0,
                     help="also run with this many threads and require bit-identical outputs")
+    ap.add_argument("--cc", help="C compiler for the harness (default: the target's)")
+    ap.add_argument("--link-flags", default="",
+                    help="extra flags for the harness link, e.g. the sanitizer flags the runtime was built with")
     args = ap.parse_args(argv)
+    cc, link_flags, prefix = TARGETS[args.target]
+    TARGETS[args.target] = (args.cc or cc, link_flags + args.link_flags.split(), prefix)
 
     models_dir = os.path.abspath(args.models_dir)
     name = symbol_name(args.model)
