@@ -25,25 +25,36 @@
 
 using namespace llvm;
 
-static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.onnx>"), cl::Required);
+// --help lists these; LLVM and MLIR options stay accepted but hidden.
+static cl::OptionCategory onnxcOptions("onnxc options");
+static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.onnx>"), cl::Required,
+                                      cl::cat(onnxcOptions));
 static cl::opt<std::string> outputFile("o", cl::desc("Output file (OUT.o writes OUT.h too; - for stdout)"),
-                                       cl::value_desc("file"), cl::init(""));
-static cl::opt<std::string> nameOpt("name", cl::desc("Symbol prefix (a C identifier); default: output stem"));
-static cl::opt<std::string> targetOpt("target", cl::desc("x86_64|aarch64 (default: the host)"), cl::init(""));
+                                       cl::value_desc("file"), cl::init(""), cl::cat(onnxcOptions));
+static cl::opt<std::string> nameOpt("name", cl::desc("Symbol prefix (a C identifier); default: output stem"),
+                                    cl::cat(onnxcOptions));
+static cl::opt<std::string> targetOpt("target", cl::desc("x86_64|aarch64 (default: the host)"), cl::init(""),
+                                      cl::cat(onnxcOptions));
 static cl::opt<std::string> mcpu("mcpu", cl::desc("LLVM CPU name (default: the host CPU for host targets)"),
-                                 cl::init(""));
-static cl::opt<std::string> mattr("mattr", cl::desc("LLVM target features"), cl::init(""));
-static cl::opt<char> optLevel("O", cl::desc("Optimization level 0-3 (default 3)"), cl::Prefix, cl::init('3'));
-static cl::list<std::string> inputShapes("input-shape", cl::desc("Fix an input's shape: NAME:1x3x224x224"));
+                                 cl::init(""), cl::cat(onnxcOptions));
+static cl::opt<std::string> mattr("mattr", cl::desc("LLVM target features"), cl::init(""), cl::cat(onnxcOptions));
+static cl::opt<char> optLevel("O", cl::desc("Optimization level 0-3 (default 3)"), cl::Prefix, cl::init('3'),
+                              cl::cat(onnxcOptions));
+static cl::list<std::string> inputShapes("input-shape", cl::desc("Fix an input's shape: NAME:1x3x224x224"),
+                                         cl::cat(onnxcOptions));
 static cl::list<std::string> boundInputs("bind-input",
-                                         cl::desc("Fix an input's value: NAME=TENSOR.pb (a serialized TensorProto)"));
-static cl::opt<std::string> emit("emit", cl::desc("onnx|linalg|llvm-dialect|llvm|asm|obj"), cl::init("obj"));
+                                         cl::desc("Fix an input's value: NAME=TENSOR.pb (a serialized TensorProto)"),
+                                         cl::cat(onnxcOptions));
+static cl::opt<std::string> emit("emit", cl::desc("onnx|linalg|llvm-dialect|llvm|asm|obj"), cl::init("obj"),
+                                 cl::cat(onnxcOptions));
 static cl::opt<uint64_t> maxFileSize("max-file-size", cl::desc("Largest model file accepted, bytes"),
-                                     cl::init(uint64_t(2) << 30));
-static cl::opt<int64_t> maxNodes("max-nodes", cl::desc("Most nodes accepted in a graph"), cl::init(1 << 20));
-static cl::opt<int> maxNesting("max-nesting", cl::desc("Deepest subgraph nesting accepted"), cl::init(16));
+                                     cl::init(uint64_t(2) << 30), cl::cat(onnxcOptions));
+static cl::opt<int64_t> maxNodes("max-nodes", cl::desc("Most nodes accepted in a graph"), cl::init(1 << 20),
+                                 cl::cat(onnxcOptions));
+static cl::opt<int> maxNesting("max-nesting", cl::desc("Deepest subgraph nesting accepted"), cl::init(16),
+                               cl::cat(onnxcOptions));
 static cl::opt<int64_t> maxConstantBytes("max-constant-bytes", cl::desc("Most constant bytes accepted"),
-                                         cl::init(int64_t(2) << 30));
+                                         cl::init(int64_t(2) << 30), cl::cat(onnxcOptions));
 
 static int fail(const Twine &msg) {
   errs() << "onnxc: error: " << msg << "\n";
@@ -85,6 +96,7 @@ int main(int argc, char **argv) {
   mlir::registerMLIRContextCLOptions();
   mlir::registerAsmPrinterCLOptions();
   onnxc::registerOnnxcPasses();
+  cl::HideUnrelatedOptions(onnxcOptions);
   cl::ParseCommandLineOptions(argc, argv, "onnxc: ahead-of-time compiler for ONNX models\n");
 
   std::map<std::string, onnxc::Phase> phases = {
