@@ -255,7 +255,9 @@ def main(argv=None):
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--timeout", type=int, default=120, help="seconds per step")
     ap.add_argument("--update", action="store_true", help="rewrite the expectations file")
+    model_test.add_toolchain_args(ap)
     args = ap.parse_args(argv)
+    model_test.use_toolchain("x86_64", args)
     for a in ("onnxc", "rt_include", "rt_lib", "workdir"):
         setattr(args, a, os.path.abspath(getattr(args, a)))
     os.makedirs(args.workdir, exist_ok=True)

@@ -37,6 +37,18 @@ NP_DTYPES = {"float32": "<f4", "float64": "<f8", "int64": "<i8", "int32": "<i4",
              "uint8": "u1", "int8": "i1", "bool": "u1"}
 
 
+def add_toolchain_args(ap):
+    ap.add_argument("--cc", help="C compiler for the x86-64 harness (default: cc)")
+    ap.add_argument("--link-flags", default="",
+                    help="extra flags for the harness link, e.g. the sanitizer flags the runtime was built with")
+
+
+def use_toolchain(target, args):
+    """Applies --cc and --link-flags to TARGET's harness builds."""
+    cc, link_flags, prefix = TARGETS[target]
+    TARGETS[target] = (args.cc or cc, link_flags + args.link_flags.split(), prefix)
+
+
 class StepError(Exception):
     """A step failed; the message already holds the command and its output."""
 
@@ -204,12 +216,9 @@ def main(argv=None):
                     help="thread count for the run (default: the runtime's default)")
     ap.add_argument("--check-threads", type=int, default=0,
                     help="also run with this many threads and require bit-identical outputs")
-    ap.add_argument("--cc", help="C compiler for the harness (default: the target's)")
-    ap.add_argument("--link-flags", default="",
-                    help="extra flags for the harness link, e.g. the sanitizer flags the runtime was built with")
+    add_toolchain_args(ap)
     args = ap.parse_args(argv)
-    cc, link_flags, prefix = TARGETS[args.target]
-    TARGETS[args.target] = (args.cc or cc, link_flags + args.link_flags.split(), prefix)
+    use_toolchain(args.target, args)
 
     models_dir = os.path.abspath(args.models_dir)
     name = symbol_name(args.model)
