@@ -19,6 +19,8 @@ mkdir -p "$CORPUS" "$CRASHES"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 LOG=$BUILD/fuzz.log
+STAMP=$BUILD/fuzz.start
+touch "$STAMP"
 set +e
 "$BUILD/tools/onnxc-fuzz-import" "$CORPUS" "$SEEDS" \
   -max_total_time="$SECONDS_TO_RUN" -max_len=65536 -timeout=10 -rss_limit_mb=4096 \
@@ -28,5 +30,6 @@ set -e
 echo "=== summary ==="
 grep -aE "^#[0-9]+.*cov:" "$LOG" | tail -1 || true
 grep -aE "^stat::(number_of_executed_units|peak_rss_mb|new_units_added)" "$LOG" || true
-ls -l "$CRASHES" | grep -v '^total' || true
+NEW=$(find "$CRASHES" -type f -newer "$STAMP")
+echo "new findings in test/fuzz/crashes/: ${NEW:-none}"
 exit "$RC"
