@@ -17,6 +17,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/TargetSelect.h"
+#include "llvm/Config/llvm-config.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/TargetParser/Host.h"
 
@@ -97,6 +98,9 @@ int main(int argc, char **argv) {
   mlir::registerAsmPrinterCLOptions();
   onnxc::registerOnnxcPasses();
   cl::HideUnrelatedOptions(onnxcOptions);
+  cl::SetVersionPrinter([](raw_ostream &os) {
+    os << "onnxc " ONNXC_VERSION " (LLVM/MLIR " LLVM_VERSION_STRING ")\n";
+  });
   cl::ParseCommandLineOptions(argc, argv, "onnxc: ahead-of-time compiler for ONNX models\n");
 
   std::map<std::string, onnxc::Phase> phases = {
@@ -168,8 +172,8 @@ int main(int argc, char **argv) {
 
   // Read and parse the model with bounded resources.
   uint64_t size;
-  if (sys::fs::file_size(inputFile, size))
-    return fail("cannot read '" + inputFile + "'");
+  if (std::error_code ec = sys::fs::file_size(inputFile, size))
+    return fail("cannot read '" + inputFile + "': " + ec.message());
   if (size > maxFileSize)
     return fail("'" + inputFile + "' is larger than the limit of " + Twine(maxFileSize) +
                 " bytes (raise it with --max-file-size)");
