@@ -3,6 +3,10 @@
 
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 
+#include "llvm/ADT/APSInt.h"
+
+#include <cmath>
+
 using namespace mlir;
 
 namespace onnxc::lowering {
@@ -14,7 +18,16 @@ Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type) {
 Value scalarConstant(OpBuilder &b, Location loc, Type type, double v) {
   if (auto ft = dyn_cast<FloatType>(type))
     return arith::ConstantOp::create(b, loc, FloatAttr::get(ft, v));
-  return arith::ConstantOp::create(b, loc, IntegerAttr::get(type, (int64_t)v));
+  // Truncated toward zero, saturated to the type's range, NaN as 0: float
+  // attributes (Shrink's bias, say) may hold any value.
+  auto it = dyn_cast<IntegerType>(type);
+  llvm::APSInt value(it ? it.getWidth() : 64, it && it.isUnsigned());
+  bool exact;
+  if (!std::isnan(v))
+    APFloat(v).convertToInteger(value, APFloat::rmTowardZero, &exact);
+  if (it)
+    return arith::ConstantOp::create(b, loc, IntegerAttr::get(type, value));
+  return arith::ConstantOp::create(b, loc, IntegerAttr::get(type, value.getExtValue()));
 }
 
 Type signlessType(Type t) {

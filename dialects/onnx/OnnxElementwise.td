@@ -44,9 +44,10 @@ def ONNX_MishOp : ONNX_UnaryFloatOp<"Mish", "X * tanh(softplus(X))">;
 def ONNX_NotOp : ONNX_UnaryFloatOp<"Not", "the logical negation of a bool">;
 
 // Unary activation with float attributes: Y = f(X; attrs), same type.
-class ONNX_ActivationOp<string mnemonic, string what, dag attrs>
+// X is a float tensor, as ONNX requires (Shrink, any number, overrides it).
+class ONNX_ActivationOp<string mnemonic, string what, dag attrs, Type x = TensorOf<[AnyFloat]>>
     : ONNX_UnaryFloatOp<mnemonic, what> {
-  let arguments = !con((ins AnyTensor:$X), attrs);
+  let arguments = !con((ins x:$X), attrs);
 }
 
 def ONNX_LeakyReluOp : ONNX_ActivationOp<"LeakyRelu", "X < 0 ? alpha * X : X",
@@ -69,7 +70,7 @@ def ONNX_ThresholdedReluOp : ONNX_ActivationOp<"ThresholdedRelu", "X > alpha ? X
     (ins DefaultValuedAttr<F32Attr, "1.0">:$alpha)>;
 def ONNX_ShrinkOp : ONNX_ActivationOp<"Shrink",
     "X < -lambd ? X + bias : X > lambd ? X - bias : 0",
-    (ins DefaultValuedAttr<F32Attr, "0.0">:$bias, DefaultValuedAttr<F32Attr, "0.5">:$lambd)>;
+    (ins DefaultValuedAttr<F32Attr, "0.0">:$bias, DefaultValuedAttr<F32Attr, "0.5">:$lambd), AnyTensor>;
 def ONNX_GeluOp : ONNX_ActivationOp<"Gelu",
     "X * Phi(X) (approximate = \"tanh\": the tanh approximation)",
     (ins DefaultValuedStrAttr<StrAttr, "none">:$approximate)>;
