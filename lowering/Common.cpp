@@ -3,9 +3,8 @@
 
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 
-#include "llvm/ADT/APSInt.h"
-
 #include <cmath>
+#include <cstdint>
 
 using namespace mlir;
 
@@ -18,16 +17,14 @@ Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type) {
 Value scalarConstant(OpBuilder &b, Location loc, Type type, double v) {
   if (auto ft = dyn_cast<FloatType>(type))
     return arith::ConstantOp::create(b, loc, FloatAttr::get(ft, v));
-  // Truncated toward zero, saturated to the type's range, NaN as 0: float
-  // attributes (Shrink's bias, say) may hold any value.
-  auto it = dyn_cast<IntegerType>(type);
-  llvm::APSInt value(it ? it.getWidth() : 64, it && it.isUnsigned());
-  bool exact;
-  if (!std::isnan(v))
-    APFloat(v).convertToInteger(value, APFloat::rmTowardZero, &exact);
-  if (it)
-    return arith::ConstantOp::create(b, loc, IntegerAttr::get(type, value));
-  return arith::ConstantOp::create(b, loc, IntegerAttr::get(type, value.getExtValue()));
+  // Toward zero, saturated to int64 (NaN as 0) so that any float attribute
+  // converts without undefined behaviour, then wrapped to the type's width
+  // (signless types also carry unsigned values: 200 is uint8's 200).
+  int64_t i = std::isnan(v) ? 0 : v <= -0x1p63 ? INT64_MIN : v >= 0x1p63 ? INT64_MAX : (int64_t)v;
+  if (auto it = dyn_cast<IntegerType>(type))
+    return arith::ConstantOp::create(
+        b, loc, IntegerAttr::get(type, APInt(it.getWidth(), i, /*isSigned=*/true, /*implicitTrunc=*/true)));
+  return arith::ConstantOp::create(b, loc, IntegerAttr::get(type, i));
 }
 
 Type signlessType(Type t) {
