@@ -89,6 +89,8 @@ FailureOr<std::pair<double, double>> quantRange(Location loc, Type t) {
 /// y = saturate(round(x / scale) + zero_point), in x's float type; `x` may
 /// already be divided (scale null).
 Value quantize(Composer &c, Value x, Value scale, Value zp, Type out, std::pair<double, double> range) {
+  if (!c.ok)
+    return {};
   Type ft = Composer::elem(x);
   Value q = c.op("Round", {scale ? c.op("Div", {x, scale}) : x});
   if (zp)
@@ -182,11 +184,13 @@ LogicalResult convInteger(Composer &c, NodeState &n) {
 }
 
 /// Requantizes an int32 accumulator: saturate(round(acc * scale) + zp).
-Value requantize(Composer &c, Value acc, Value scale, Value zp, Location loc, bool &ok) {
+Value requantize(Composer &c, Value acc, Value scale, Value zp, Location loc) {
+  if (!c.ok)
+    return {};
   Type out = zp ? Composer::elem(zp) : IntegerType::get(&c.g.ctx, 8, IntegerType::Unsigned);
   auto range = quantRange(loc, out);
   if (failed(range)) {
-    ok = false;
+    c.ok = false;
     return {};
   }
   Value y = c.op("Mul", {c.castTo(acc, Composer::elem(scale)), scale});
@@ -202,9 +206,7 @@ LogicalResult qLinearMatMul(Composer &c, NodeState &n) {
                               centered(c, b, input(n, 5), Composer::rank(b) - 1)});
   int64_t rank = Composer::rank(b);
   Value scale = c.op("Div", {c.op("Mul", {input(n, 1), c.alongAxis(input(n, 4), rank - 1, rank)}), input(n, 6)});
-  bool ok = true;
-  Value y = requantize(c, acc, scale, input(n, 7), n.loc, ok);
-  return ok ? c.done(n, {y}) : failure();
+  return c.done(n, {requantize(c, acc, scale, input(n, 7), n.loc)});
 }
 
 LogicalResult qLinearConv(Composer &c, NodeState &n) {
@@ -217,9 +219,7 @@ LogicalResult qLinearConv(Composer &c, NodeState &n) {
   if (Value bias = input(n, 8))
     acc = c.op("Add", {acc, c.alongAxis(bias, 1, rank)});
   Value scale = c.op("Div", {c.op("Mul", {input(n, 1), c.alongAxis(input(n, 4), 1, rank)}), input(n, 6)});
-  bool ok = true;
-  Value y = requantize(c, acc, scale, input(n, 7), n.loc, ok);
-  return ok ? c.done(n, {y}) : failure();
+  return c.done(n, {requantize(c, acc, scale, input(n, 7), n.loc)});
 }
 
 /// (X - mean) / (sqrt(mean(X^2) - mean^2) + 1e-9) over `axes` (default 0, 2, 3).

@@ -22,8 +22,8 @@ struct NodeState {
 
 class GraphImporter {
 public:
-  GraphImporter(mlir::MLIRContext &ctx, mlir::OpBuilder &builder)
-      : ctx(ctx), b(builder) {}
+  GraphImporter(mlir::MLIRContext &ctx, mlir::OpBuilder &builder, int64_t maxTensorBytes)
+      : ctx(ctx), b(builder), maxTensorBytes(maxTensorBytes) {}
 
   /// Builds `onnx.<opType>` generically: pads omitted inputs with none,
   /// drops attributes the op does not model, infers result types, verifies
@@ -52,6 +52,7 @@ public:
 
   mlir::MLIRContext &ctx;
   mlir::OpBuilder &b;
+  int64_t maxTensorBytes; // largest result an op may have (ImportOptions::maxTensorBytes)
 };
 
 } // namespace onnxc

@@ -9,6 +9,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <onnx/onnx_pb.h>
 
@@ -121,6 +122,21 @@ FailureOr<SmallVector<Value>> GraphImporter::buildOp(StringRef opType, ArrayRef<
                                        types);
       })))
     return failure();
+  for (auto [i, t] : llvm::enumerate(types)) {
+    auto shaped = dyn_cast<ShapedType>(t);
+    if (!shaped || !shaped.hasStaticShape() || !shaped.getElementType().isIntOrFloat())
+      continue;
+    // Bytes, saturating on overflow: dims are each bounded, their product is not.
+    int64_t bytes = llvm::divideCeil(shaped.getElementType().getIntOrFloatBitWidth(), 8);
+    for (int64_t d : shaped.getShape())
+      if (llvm::MulOverflow(bytes, d, bytes))
+        bytes = INT64_MAX;
+    if (bytes > maxTensorBytes)
+      return emitError(loc) << "result " << i << " (" << t << ") needs " << bytes
+                            << " bytes, more than the limit of " << maxTensorBytes
+                            << " (raise it with --max-tensor-bytes)",
+             failure();
+  }
   OperationState state(loc, *opName);
   state.addOperands(operands);
   state.addAttributes(kept);
@@ -313,7 +329,7 @@ OwningOpRef<ModuleOp> importModel(MLIRContext &ctx, const ::onnx::ModelProto &mo
   b.setInsertionPointToEnd(module->getBody());
   llvm::StringMap<Value> values;
   llvm::StringSet<> available;
-  GraphImporter importer(ctx, b);
+  GraphImporter importer(ctx, b, options.maxTensorBytes);
 
   // Runtime inputs: graph inputs that are not initializers.
   llvm::StringSet<> initializerNames;

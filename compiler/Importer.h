@@ -29,6 +29,8 @@ struct ImportOptions {
   struct ExternalDataStore *externalData = nullptr;
   int64_t maxNodes = 1 << 20;
   int64_t maxConstantBytes = int64_t(4) << 30;
+  /// Largest tensor an op may produce (bytes): bounds workspaces and tables.
+  int64_t maxTensorBytes = int64_t(64) << 30;
 };
 
 /// Highest opset of the default domain onnxc knows.

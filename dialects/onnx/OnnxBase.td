@@ -42,8 +42,9 @@ class ONNX_InferOp<string mnemonic, int numInputs, int numOutputs = 1,
                    list<Trait> traits = []>
     : ONNX_Op<mnemonic, numInputs, numOutputs, !listconcat([InferTypeOpAdaptor], traits)>;
 
-// Unary elementwise op on floats: Y = f(X), same type.
-class ONNX_UnaryFloatOp<string mnemonic, string what>
+// Unary elementwise op on floats: Y = f(X), same type (ops defined on more
+// types than floats pass their own `x`).
+class ONNX_UnaryFloatOp<string mnemonic, string what, Type x = TensorOf<[AnyFloat]>>
     : ONNX_Op<mnemonic, 1, 1, [SameOperandsAndResultType, InferTypeOpInterface]> {
   let summary = "elementwise " # what;
   let description = "Computes " # what # [{ elementwise.
@@ -52,7 +53,7 @@ class ONNX_UnaryFloatOp<string mnemonic, string what>
     %y = onnx.}] # mnemonic # [{(%x) : (tensor<2x3xf32>) -> tensor<2x3xf32>
     ```
   }];
-  let arguments = (ins AnyTensor:$X);
+  let arguments = (ins x:$X);
   let results = (outs AnyTensor:$Y);
 }
 

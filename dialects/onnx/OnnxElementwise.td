@@ -13,12 +13,12 @@ def ONNX_PowOp : ONNX_BinaryOp<"Pow", "A raised to the power B (result has A's t
 def ONNX_SqrtOp : ONNX_UnaryFloatOp<"Sqrt", "the square root">;
 def ONNX_ExpOp : ONNX_UnaryFloatOp<"Exp", "e raised to X">;
 def ONNX_LogOp : ONNX_UnaryFloatOp<"Log", "the natural logarithm">;
-def ONNX_NegOp : ONNX_UnaryFloatOp<"Neg", "the negation"> {
+def ONNX_NegOp : ONNX_UnaryFloatOp<"Neg", "the negation", AnyTensor> {
   let hasFolder = 1;
 }
-def ONNX_AbsOp : ONNX_UnaryFloatOp<"Abs", "the absolute value">;
+def ONNX_AbsOp : ONNX_UnaryFloatOp<"Abs", "the absolute value", AnyTensor>;
 def ONNX_ErfOp : ONNX_UnaryFloatOp<"Erf", "the error function">;
-def ONNX_ReluOp : ONNX_UnaryFloatOp<"Relu", "max(X, 0)">;
+def ONNX_ReluOp : ONNX_UnaryFloatOp<"Relu", "max(X, 0)", AnyTensor>;
 def ONNX_SigmoidOp : ONNX_UnaryFloatOp<"Sigmoid", "1 / (1 + exp(-X))">;
 def ONNX_TanhOp : ONNX_UnaryFloatOp<"Tanh", "the hyperbolic tangent">;
 def ONNX_HardSwishOp : ONNX_UnaryFloatOp<"HardSwish", "X * max(0, min(1, X / 6 + 1 / 2))">;
@@ -38,10 +38,10 @@ def ONNX_CoshOp : ONNX_UnaryFloatOp<"Cosh", "the hyperbolic cosine">;
 def ONNX_AsinhOp : ONNX_UnaryFloatOp<"Asinh", "the inverse hyperbolic sine">;
 def ONNX_AcoshOp : ONNX_UnaryFloatOp<"Acosh", "the inverse hyperbolic cosine">;
 def ONNX_AtanhOp : ONNX_UnaryFloatOp<"Atanh", "the inverse hyperbolic tangent">;
-def ONNX_SignOp : ONNX_UnaryFloatOp<"Sign", "-1, 0 or 1 by the sign of X">;
+def ONNX_SignOp : ONNX_UnaryFloatOp<"Sign", "-1, 0 or 1 by the sign of X", AnyTensor>;
 def ONNX_RoundOp : ONNX_UnaryFloatOp<"Round", "X rounded to the nearest integer, halves to even">;
 def ONNX_MishOp : ONNX_UnaryFloatOp<"Mish", "X * tanh(softplus(X))">;
-def ONNX_NotOp : ONNX_UnaryFloatOp<"Not", "the logical negation of a bool">;
+def ONNX_NotOp : ONNX_UnaryFloatOp<"Not", "the logical negation of a bool", TensorOf<[I1]>>;
 
 // Unary activation with float attributes: Y = f(X; attrs), same type.
 // X is a float tensor, as ONNX requires (Shrink, any number, overrides it).
@@ -79,7 +79,7 @@ def ONNX_GeluOp : ONNX_ActivationOp<"Gelu",
 class ONNX_UnaryPredicateOp<string mnemonic, string what, dag attrs = (ins)>
     : ONNX_InferOp<mnemonic, 1> {
   let summary = "elementwise test: " # what;
-  let arguments = !con((ins AnyTensor:$X), attrs);
+  let arguments = !con((ins TensorOf<[AnyFloat]>:$X), attrs);
   let results = (outs AnyTensor:$Y);
 }
 def ONNX_IsNaNOp : ONNX_UnaryPredicateOp<"IsNaN", "X is NaN">;
@@ -97,12 +97,15 @@ def ONNX_LessOrEqualOp : ONNX_CompareOp<"LessOrEqual", "A <= B">;
 def ONNX_GreaterOp : ONNX_CompareOp<"Greater", "A > B">;
 def ONNX_GreaterOrEqualOp : ONNX_CompareOp<"GreaterOrEqual", "A >= B">;
 def ONNX_AndOp : ONNX_BinaryOp<"And", "logical and of bools", [Commutative]> {
+  let arguments = (ins TensorOf<[I1]>:$A, TensorOf<[I1]>:$B);
   let hasFolder = 0;
 }
 def ONNX_OrOp : ONNX_BinaryOp<"Or", "logical or of bools", [Commutative]> {
+  let arguments = (ins TensorOf<[I1]>:$A, TensorOf<[I1]>:$B);
   let hasFolder = 0;
 }
 def ONNX_XorOp : ONNX_BinaryOp<"Xor", "logical exclusive or of bools", [Commutative]> {
+  let arguments = (ins TensorOf<[I1]>:$A, TensorOf<[I1]>:$B);
   let hasFolder = 0;
 }
 def ONNX_PReluOp : ONNX_InferOp<"PRelu", 2> {

@@ -128,7 +128,7 @@ class ONNX_SoftmaxFamilyOp<string mnemonic, string what>
     %y = onnx.}] # mnemonic # [{(%x) {axis = -1 : i64} : (tensor<1x10xf32>) -> tensor<1x10xf32>
     ```
   }];
-  let arguments = (ins AnyTensor:$input, DefaultValuedAttr<I64Attr, "-1">:$axis);
+  let arguments = (ins TensorOf<[AnyFloat]>:$input, DefaultValuedAttr<I64Attr, "-1">:$axis);
   let results = (outs AnyTensor:$output);
   let hasVerifier = 1;
 }

@@ -46,6 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   options.funcName = "fuzz_impl";
   options.maxNodes = 4096;
   options.maxConstantBytes = int64_t(16) << 20;
+  options.maxTensorBytes = int64_t(256) << 20;
   // externalData stays null: external data is an error, the fuzzer reads no files.
   mlir::OwningOpRef<mlir::ModuleOp> module = onnxc::importModel(ctx, model, options);
   if (!module || failed(mlir::verify(*module)))

@@ -156,6 +156,9 @@ CASES = [
     ("constant_limit", lambda: model([node("Add", ["x", "w"], ["y"])],
                                      inits=[const("w", np.zeros((2, 3), np.float32))]),
      ["--max-constant-bytes=8"], "constants exceed the limit of 8 bytes"),
+    ("tensor_limit", lambda: model([node("Expand", ["x", "s"], ["y"])], inits=[
+        numpy_helper.from_array(np.array([1 << 20, 1 << 20, 3], dtype=np.int64), "s")], inputs=[vi("x", shape=(3,))]),
+     [], "needs 13194139533312 bytes, more than the limit of 68719476736 (raise it with --max-tensor-bytes)"),
     ("huge_constant_of_shape", lambda: model([node("ConstantOfShape", ["s"], ["y"])], inputs=[],
                                              inits=[const("s", np.array([1 << 40, 1 << 40], np.int64))]),
      [], "(node 'n0', op ConstantOfShape)"),

@@ -57,6 +57,9 @@ static cl::opt<int> maxNesting("max-nesting", cl::desc("Deepest subgraph nesting
 static cl::opt<int64_t> maxConstantBytes("max-constant-bytes", cl::desc("Most constant bytes accepted"),
                                          cl::init(int64_t(2) << 30), cl::cat(onnxcOptions));
 
+static cl::opt<int64_t> maxTensorBytes("max-tensor-bytes", cl::desc("Largest tensor an op may produce, bytes"),
+                                       cl::init(int64_t(64) << 30), cl::cat(onnxcOptions));
+
 static int fail(const Twine &msg) {
   errs() << "onnxc: error: " << msg << "\n";
   return 1;
@@ -169,6 +172,7 @@ int main(int argc, char **argv) {
     externalData.modelDir = ".";
   options.externalData = &externalData;
   options.maxConstantBytes = maxConstantBytes;
+  options.maxTensorBytes = maxTensorBytes;
 
   // Read and parse the model with bounded resources.
   uint64_t size;
