@@ -21,6 +21,9 @@ namespace onnxc::codegen {
 #define GEN_PASS_REGISTRATION
 #include "codegen/Passes.h.inc"
 
+/// Marks an scf.for whose iterations may run on the thread pool.
+constexpr const char *kParallelAttr = "onnxc.parallel";
+
 /// Module attribute with the planned workspace size in bytes.
 constexpr const char *kWorkspaceSizeAttr = "onnxc.workspace_size";
 } // namespace onnxc::codegen

@@ -1,4 +1,4 @@
-// CPU code generation passes: fusion, vectorization, threading, workspace planning, math.
+// Code generation passes (common/ and cpu/). Target facts come from the module's onnxc.target.
 #ifndef ONNXC_CODEGEN_PASSES_TD
 #define ONNXC_CODEGEN_PASSES_TD
 
@@ -47,11 +47,13 @@ def PlanWorkspace : Pass<"onnxc-plan-workspace", "mlir::ModuleOp"> {
   let description = [{
     Every static `memref.alloc` in the entry function becomes a `memref.view`
     into a new trailing `memref<Nxi8>` argument. Buffers whose lifetimes do
-    not overlap share bytes; every offset is 64-byte aligned. The module gets
+    not overlap share bytes; every offset is aligned to the target's
+    workspace alignment. The module gets
     `onnxc.workspace_size` (bytes). A dynamic or nested alloc is an error.
   }];
   let options = [
-    Option<"alignment", "alignment", "int64_t", "64", "byte alignment of each buffer">,
+    Option<"alignment", "alignment", "int64_t", "0",
+           "byte alignment of each buffer (0: the target's workspace alignment)">,
   ];
   let dependentDialects = ["mlir::memref::MemRefDialect", "mlir::arith::ArithDialect"];
 }
@@ -73,15 +75,67 @@ def VectorizeReductions : Pass<"onnxc-vectorize-reductions", "mlir::func::FuncOp
     pooling) becomes loops over `rows x lanes` output tiles whose
     accumulators stay in vector registers through the reduction loops. Lanes
     follow the output's contiguous axis at the target's vector width. The
-    outermost tile loop is marked `onnxc.parallel`.
+    outermost tile loop is marked `onnxc.parallel` when the target has
+    threads. Vector width and register count come from the module's
+    `onnxc.target` (a target without vector registers gets scalar tiles
+    sized to its FP registers); the options override them in tests.
   }];
   let options = [
-    Option<"vectorBits", "vector-bits", "int64_t", "512", "bits per vector register">,
+    Option<"vectorBits", "vector-bits", "int64_t", "-1",
+           "bits per vector register (-1: the target's; 0: scalar tiles)">,
+    Option<"accumulators", "accumulators", "int64_t", "0",
+           "accumulators per register tile (0: the target's)">,
     Option<"minParallelWork", "min-parallel-work", "int64_t", "1048576",
            "loop iterations below which a reduction stays on the calling thread">,
   ];
   let dependentDialects = ["mlir::affine::AffineDialect", "mlir::scf::SCFDialect",
                            "mlir::vector::VectorDialect", "mlir::memref::MemRefDialect"];
+}
+
+def PadIntoProducers : Pass<"onnxc-pad-into-producers", "mlir::func::FuncOp"> {
+  let summary = "Makes a padded tensor's producer write into the padded buffer";
+  let description = [{
+    A constant tensor.pad of a linalg.generic result (the generic writes a
+    tensor.empty and is the pad's only source use) becomes a fill of the
+    padded tensor before the generic, which then writes the interior slice,
+    and an insert_slice in place. After bufferization the padded buffer is
+    the activation buffer itself: no padded copy, one buffer fewer.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect"];
+}
+
+def SplitSharedInits : Pass<"onnxc-split-shared-inits", "mlir::func::FuncOp"> {
+  let summary = "Clones tensor.empty and constant fills that several ops use as init";
+  let description = [{
+    CSE merges identical inits; shared by many ops, one init becomes one
+    buffer live from the first user to the last. A clone beside each user
+    gives each result its own short-lived buffer for the workspace planner.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect"];
+}
+
+def PackWeights : Pass<"onnxc-pack-weights", "mlir::func::FuncOp"> {
+  let summary = "Stores constant reduction operands with the output's lane axis innermost";
+  let description = [{
+    For every linalg.generic with reductions on tensors, a constant input
+    (possibly through a static unit-stride extract_slice) that varies along
+    the output's innermost non-unit axis is permuted at compile time so that
+    this axis is its innermost one, and its indexing map is permuted to
+    match: Conv weights become [G, Cg, kernel..., Mg], Gemm's transposed B
+    becomes [K, N], recurrent weights [inputs, gates x hidden]. Register
+    tiles then read them as contiguous vectors.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::linalg::LinalgDialect"];
+}
+
+def ConvertVectorToLLVM : Pass<"onnxc-convert-vector-to-llvm", "mlir::ModuleOp"> {
+  let summary = "Lowers vector ops to the LLVM dialect with the module's index width";
+  let description = [{
+    Like convert-vector-to-llvm, but the type converter follows the
+    module's DLTI data layout, so a 32-bit-index target (Cortex-M) gets
+    32-bit memref descriptors here too.
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect", "mlir::vector::VectorDialect"];
 }
 
 def OutlineParallelLoops : Pass<"onnxc-outline-parallel", "mlir::ModuleOp"> {

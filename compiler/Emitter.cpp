@@ -5,10 +5,7 @@
 
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
-#include "llvm/MC/MCSubtargetInfo.h"
-#include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
-#include "llvm/TargetParser/Triple.h"
 
 using namespace mlir;
 
@@ -24,10 +21,10 @@ ModelSignature signatureOf(func::FuncOp func, const std::string &name) {
   };
   for (unsigned i = 0; i < func.getNumArguments(); ++i)
     sig.inputs.push_back(describe(func.getArgument(i).getType(),
-                                  func.getArgAttrOfType<StringAttr>(i, kValueNameAttr)));
+                                  func.getArgAttrOfType<StringAttr>(i, onnx::kValueNameAttr)));
   for (unsigned i = 0; i < func.getNumResults(); ++i)
     sig.outputs.push_back(describe(func.getResultTypes()[i],
-                                   func.getResultAttrOfType<StringAttr>(i, kValueNameAttr)));
+                                   func.getResultAttrOfType<StringAttr>(i, onnx::kValueNameAttr)));
   return sig;
 }
 
@@ -164,34 +161,6 @@ std::string emitHeader(const ModelSignature &sig) {
      << "int " << sig.name << "_run(const void *const *inputs, void *const *outputs, void *workspace);\n\n"
      << "#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
   return s;
-}
-
-std::unique_ptr<llvm::TargetMachine> createTargetMachine(const std::string &tripleName,
-                                                         const std::string &cpu,
-                                                         const std::string &features, int optLevel,
-                                                         std::string &error) {
-  llvm::Triple triple(tripleName);
-  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
-  if (!target)
-    return nullptr;
-  llvm::TargetOptions options;
-  auto level = optLevel == 0 ? llvm::CodeGenOptLevel::None
-               : optLevel == 1 ? llvm::CodeGenOptLevel::Less
-               : optLevel == 2 ? llvm::CodeGenOptLevel::Default
-                               : llvm::CodeGenOptLevel::Aggressive;
-  return std::unique_ptr<llvm::TargetMachine>(target->createTargetMachine(
-      triple, cpu, features, options, llvm::Reloc::PIC_, std::nullopt, level));
-}
-
-int64_t vectorRegisterBits(const llvm::TargetMachine &tm) {
-  const llvm::MCSubtargetInfo *sti = tm.getMCSubtargetInfo();
-  if (tm.getTargetTriple().isX86()) {
-    if (sti->checkFeatures("+avx512f"))
-      return 512;
-    if (sti->checkFeatures("+avx"))
-      return 256;
-  }
-  return 128; // SSE, NEON
 }
 
 void optimizeModule(llvm::Module &module, llvm::TargetMachine &tm, int optLevel) {

@@ -24,7 +24,7 @@ struct ModelSignature {
   std::string name;
   std::vector<TensorSignature> inputs, outputs;
   uint64_t workspaceSize = 0;
-  uint64_t workspaceAlign = 64;
+  uint64_t workspaceAlign = 64; // the target's
 };
 
 /// Reads names, types and shapes of the imported function (tensor form).
@@ -36,14 +36,6 @@ void addAbiEntryPoints(llvm::Module &module, const ModelSignature &sig,
 
 /// The C header text for the model.
 std::string emitHeader(const ModelSignature &sig);
-
-/// Creates the target machine for `triple`/`cpu`/`features`, or sets `error`.
-std::unique_ptr<llvm::TargetMachine>
-createTargetMachine(const std::string &triple, const std::string &cpu,
-                    const std::string &features, int optLevel, std::string &error);
-
-/// Bits per vector register the code generator should target on `tm`.
-int64_t vectorRegisterBits(const llvm::TargetMachine &tm);
 
 /// Runs LLVM's optimization pipeline at `optLevel` (0-3) for `tm`.
 void optimizeModule(llvm::Module &module, llvm::TargetMachine &tm, int optLevel);

@@ -369,7 +369,7 @@ OwningOpRef<ModuleOp> importModel(MLIRContext &ctx, const ::onnx::ModelProto &mo
   b.setInsertionPointToStart(entry);
   for (auto [i, name] : llvm::enumerate(argNames)) {
     values[name] = entry->getArgument(i);
-    func.setArgAttr(i, kValueNameAttr, b.getStringAttr(name));
+    func.setArgAttr(i, onnx::kValueNameAttr, b.getStringAttr(name));
   }
 
   int64_t constantBytes = 0;
@@ -476,7 +476,7 @@ OwningOpRef<ModuleOp> importModel(MLIRContext &ctx, const ::onnx::ModelProto &mo
   func::ReturnOp::create(b, unknown, results);
   func.setFunctionType(b.getFunctionType(argTypes, ValueRange(results).getTypes()));
   for (auto [i, out] : llvm::enumerate(graph.output()))
-    func.setResultAttr(i, kValueNameAttr, b.getStringAttr(out.name()));
+    func.setResultAttr(i, onnx::kValueNameAttr, b.getStringAttr(out.name()));
   if (failed(mlir::verify(*module)))
     return nullptr;
   return module;

@@ -28,7 +28,7 @@ struct ImportOptions {
   /// Where external data is read from (null: external data is an error).
   struct ExternalDataStore *externalData = nullptr;
   int64_t maxNodes = 1 << 20;
-  int64_t maxConstantBytes = int64_t(4) << 30;
+  int64_t maxConstantBytes = int64_t(2) << 30;
   /// Largest tensor an op may produce (bytes): bounds workspaces and tables.
   int64_t maxTensorBytes = int64_t(64) << 30;
 };
@@ -44,9 +44,6 @@ constexpr int64_t kMaxIrVersion = 11;
 mlir::OwningOpRef<mlir::ModuleOp> importModel(mlir::MLIRContext &ctx,
                                               const ::onnx::ModelProto &model,
                                               const ImportOptions &options);
-
-/// Name of the argument/result attribute holding the ONNX value name.
-constexpr const char *kValueNameAttr = "onnx.name";
 
 } // namespace onnxc
 

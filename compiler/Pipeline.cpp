@@ -1,15 +1,16 @@
-// Compilation phases: the pass pipelines from the onnx dialect down to the LLVM dialect.
+// Compilation phases: the target-independent pipelines and the dispatch to a target family's code generator.
 #include "compiler/Pipeline.h"
 #include "codegen/Passes.h"
+#include "codegen/Pipelines.h"
 #include "dialects/onnx/Passes.h"
 #include "lowering/Passes.h"
 
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
-#include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
 
@@ -30,34 +31,29 @@ void registerOnnxcPasses() {
   codegen::registerOnnxCodegenPasses();
 }
 
-/// Pass pipeline text of each phase (appended in order).
-static const char *const kOnnxPipeline =
-    "canonicalize,func.func(onnxc-fold-batchnorm,onnxc-pack-weights),canonicalize,cse";
-static const char *const kLinalgPipeline =
-    "onnxc-lower-to-linalg,canonicalize,func.func(onnxc-fuse-elementwise),canonicalize,cse";
-static std::string llvmDialectPipeline(const PipelineOptions &options) {
-  return "func.func(onnxc-copy-repeated-results),one-shot-bufferize{bufferize-function-boundaries "
-         "function-boundary-type-conversion=identity-layout-map},"
-         "buffer-results-to-out-params{hoist-static-allocs modify-public-functions},"
-         "func.func(onnxc-lower-copies),canonicalize,"
-         "func.func(onnxc-vectorize-reductions{vector-bits=" +
-         std::to_string(options.vectorBits) +
-         "}),onnxc-plan-workspace,func.func(convert-linalg-to-loops,onnxc-approximate-math),"
-         "onnxc-outline-parallel,canonicalize,cse,"
-         "func.func(convert-vector-to-scf),lower-affine,convert-scf-to-cf,canonicalize,cse,"
-         "func.func(onnxc-flatten-empty-arguments),expand-strided-metadata,lower-affine,convert-vector-to-llvm,finalize-memref-to-llvm,"
-         "convert-math-to-llvm,convert-arith-to-llvm,"
-         "convert-func-to-llvm{use-bare-ptr-memref-call-conv},"
-         "convert-cf-to-llvm,reconcile-unrealized-casts";
+void addOnnxPasses(OpPassManager &pm) {
+  pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(onnx::createFoldBatchNorm());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
 }
 
-LogicalResult addPasses(PassManager &pm, Phase phase, const PipelineOptions &options) {
-  std::string text = kOnnxPipeline;
-  if (phase >= Phase::Linalg)
-    text += std::string(",") + kLinalgPipeline;
-  if (phase >= Phase::LlvmDialect)
-    text += "," + llvmDialectPipeline(options);
-  return parsePassPipeline(text, pm);
+void addLinalgPasses(OpPassManager &pm) {
+  pm.addPass(lowering::createLowerOnnxToLinalg());
+  pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(codegen::createFuseElementwise());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void addCodegenPasses(OpPassManager &pm, const TargetInfo &target) {
+  switch (target.family) {
+  case TargetFamily::Cpu:
+    codegen::buildCpuCodegenPipeline(pm, target);
+    return;
+  case TargetFamily::Gpu:
+    break; // codegen/gpu/ plugs in here
+  }
 }
 
 } // namespace onnxc

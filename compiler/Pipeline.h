@@ -1,6 +1,8 @@
-// Compilation phases and the pass pipelines that lead to each one.
+// Compilation phases and the pass pipelines (C++ builders) that lead to each one.
 #ifndef ONNXC_COMPILER_PIPELINE_H
 #define ONNXC_COMPILER_PIPELINE_H
+
+#include "target/TargetInfo.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
@@ -10,18 +12,17 @@ namespace onnxc {
 /// Where `--emit` stops; each phase includes the ones before it.
 enum class Phase { Onnx, Linalg, LlvmDialect, Llvm, Asm, Obj };
 
-/// Registers every dialect and pass onnxc uses (for onnxc and onnxc-opt).
+/// Registers every dialect onnxc uses (for onnxc and onnxc-opt).
 void registerAllOnnxc(mlir::DialectRegistry &registry);
+/// Registers every pass by name (for onnxc-opt and textual pipelines).
 void registerOnnxcPasses();
 
-/// Target facts the pass pipeline depends on.
-struct PipelineOptions {
-  int64_t vectorBits = 512; // width of the target's vector registers
-};
-
-/// Adds the passes that bring an imported module to `phase` (MLIR phases only).
-mlir::LogicalResult addPasses(mlir::PassManager &pm, Phase phase,
-                              const PipelineOptions &options = {});
+/// Graph passes on the onnx dialect (folding, canonical forms).
+void addOnnxPasses(mlir::OpPassManager &pm);
+/// onnx -> linalg on tensors, with elementwise fusion.
+void addLinalgPasses(mlir::OpPassManager &pm);
+/// linalg on tensors -> LLVM dialect, through `target`'s family pipeline.
+void addCodegenPasses(mlir::OpPassManager &pm, const TargetInfo &target);
 
 } // namespace onnxc
 

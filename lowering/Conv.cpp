@@ -59,30 +59,11 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
     SmallVector<int64_t> x5{n, group, cg};
     x5.append(tp.getShape().begin() + 2, tp.getShape().end());
     x = reshapeTo(rewriter, loc, x, RankedTensorType::get(x5, elem));
-    // Constant weights are packed output-channel-minor, [G, Cg, kernel..., Mg], so
-    // a tile can read them as vectors along output channels.
-    SmallVector<int64_t> kernel(tw.getShape().begin() + 2, tw.getShape().end());
-    Value w;
-    bool packed = false;
-    if (auto data = isa<FloatType>(elem) ? getConstantF32Data(op.getW()) : std::nullopt) {
-      int64_t taps = tw.getNumElements() / (m * cg);
-      std::vector<float> out(data->size());
-      for (int64_t gi = 0; gi < group; ++gi)
-        for (int64_t mi = 0; mi < mg; ++mi)
-          for (int64_t ci = 0; ci < cg; ++ci)
-            for (int64_t t = 0; t < taps; ++t)
-              out[((gi * cg + ci) * taps + t) * mg + mi] = (*data)[((gi * mg + mi) * cg + ci) * taps + t];
-      SmallVector<int64_t> shape{group, cg};
-      shape.append(kernel);
-      shape.push_back(mg);
-      auto type = RankedTensorType::get(shape, elem);
-      w = arith::ConstantOp::create(rewriter, loc, DenseElementsAttr::get(type, ArrayRef<float>(out)));
-      packed = true;
-    } else {
-      SmallVector<int64_t> w4{group, mg, cg};
-      w4.append(kernel);
-      w = reshapeTo(rewriter, loc, adaptor.getW(), RankedTensorType::get(w4, elem));
-    }
+    // Weights in their canonical layout [G, Mg, Cg, kernel...]; the CPU code
+    // generator packs constant ones for its vector loads.
+    SmallVector<int64_t> w4{group, mg, cg};
+    w4.append(tw.getShape().begin() + 2, tw.getShape().end());
+    Value w = reshapeTo(rewriter, loc, adaptor.getW(), RankedTensorType::get(w4, elem));
 
     // Accumulator [N, G, Mg, out...] seeded with the bias.
     SmallVector<int64_t> y5{n, group, mg};
@@ -94,17 +75,12 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
     MLIRContext *ctx = rewriter.getContext();
     int64_t numDims = 4 + 2 * k;
     auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
-    SmallVector<AffineExpr> wExprs{d(1)}, xExprs{d(0), d(1), d(3 + k)}, yExprs{d(0), d(1), d(2)};
-    if (!packed)
-      wExprs.push_back(d(2));
-    wExprs.push_back(d(3 + k));
+    SmallVector<AffineExpr> wExprs{d(1), d(2), d(3 + k)}, xExprs{d(0), d(1), d(3 + k)}, yExprs{d(0), d(1), d(2)};
     for (int64_t i = 0; i < k; ++i) {
       wExprs.push_back(d(4 + k + i));
       xExprs.push_back(d(3 + i) * g.strides[i] + d(4 + k + i) * g.dilations[i]);
       yExprs.push_back(d(3 + i));
     }
-    if (packed)
-      wExprs.push_back(d(2));
     SmallVector<AffineMap> maps{AffineMap::get(numDims, 0, wExprs, ctx),
                                 AffineMap::get(numDims, 0, xExprs, ctx),
                                 AffineMap::get(numDims, 0, yExprs, ctx)};

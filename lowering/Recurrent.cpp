@@ -158,33 +158,15 @@ Value insertAt(OpBuilder &b, Location loc, Value src, Value dest, ArrayRef<OpFol
   return tensor::InsertSliceOp::create(b, loc, src, dest, offsets, indexAttrs(b, sizes), strides);
 }
 
-/// Rows [begin, begin + rows) of a 3-D weight tensor viewed as [d0 * d1, d2],
-/// transposed to [d2, rows] so that products read them along their output
-/// columns. Constant f32 weights (`original` is the op's operand) are
-/// transposed at compile time, others once per run before the loops.
-Value transposedRows(OpBuilder &b, Location loc, Value weights, Value original, int64_t begin, int64_t rows) {
+/// Rows [begin, begin + rows) of a 3-D weight tensor viewed as [d0 * d1, d2]
+/// (canonical layout: products read it with a transposed map; the CPU code
+/// generator packs constant weights for its vector loads).
+Value weightRows(OpBuilder &b, Location loc, Value weights, int64_t begin, int64_t rows) {
   auto t = cast<RankedTensorType>(weights.getType());
   Type elem = t.getElementType();
   int64_t cols = t.getDimSize(2);
-  auto type = RankedTensorType::get({cols, rows}, elem);
-  if (auto data = getConstantF32Data(original)) {
-    std::vector<float> packed(cols * rows);
-    for (int64_t i = 0; i < rows; ++i)
-      for (int64_t j = 0; j < cols; ++j)
-        packed[j * rows + i] = (*data)[(begin + i) * cols + j];
-    return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, ArrayRef<float>(packed)));
-  }
   Value flat = reshapeTo(b, loc, weights, RankedTensorType::get({t.getDimSize(0) * t.getDimSize(1), cols}, elem));
-  Value block = sliceOf(b, loc, RankedTensorType::get({rows, cols}, elem), flat, indexAttrs(b, {begin, 0}), {rows, cols});
-  MLIRContext *ctx = b.getContext();
-  AffineExpr i = getAffineDimExpr(0, ctx), j = getAffineDimExpr(1, ctx);
-  SmallVector<AffineMap> maps{AffineMap::get(2, 0, {j, i}, ctx), AffineMap::get(2, 0, {i, j}, ctx)};
-  SmallVector<utils::IteratorType> iters(2, utils::IteratorType::parallel);
-  return linalg::GenericOp::create(b, loc, TypeRange{type}, block, ValueRange{emptyTensor(b, loc, type)}, maps, iters,
-                                   [](OpBuilder &nb, Location nl, ValueRange a) {
-                                     linalg::YieldOp::create(nb, nl, a[0]);
-                                   })
-      .getResult(0);
+  return sliceOf(b, loc, RankedTensorType::get({rows, cols}, elem), flat, indexAttrs(b, {begin, 0}), {rows, cols});
 }
 
 /// `init` overwritten elementwise by body(ins); all are [batch, hidden]. A
@@ -227,7 +209,7 @@ struct Step {
     Value acc = linalg::FillOp::create(b, loc, zero, scratch[s]).getResult(0);
     MLIRContext *ctx = b.getContext();
     AffineExpr m = getAffineDimExpr(0, ctx), k = getAffineDimExpr(1, ctx), n = getAffineDimExpr(2, ctx);
-    SmallVector<AffineMap> maps{AffineMap::get(3, 0, {m, k}, ctx), AffineMap::get(3, 0, {k, n}, ctx),
+    SmallVector<AffineMap> maps{AffineMap::get(3, 0, {m, k}, ctx), AffineMap::get(3, 0, {n, k}, ctx),
                                 AffineMap::get(3, 0, {m, n}, ctx)};
     scratch[s] = contract(b, loc, lhs, weights[w], acc, maps, {false, true, false});
     return scratch[s];
@@ -332,13 +314,13 @@ LogicalResult lowerRecurrent(Operation *op, const Inputs &in, const Cell &cell, 
 
   // XW[s0, s1, n] = X[s0, s1, :] . W[n, :] + bias[n] for every step and direction.
   int64_t width = dirs * gates * hidden;
-  Value wT = transposedRows(b, loc, in.w, op->getOperand(1), 0, width);
+  Value wRows = weightRows(b, loc, in.w, 0, width);
   RankedTensorType xwType = tensorOf({xType.getDimSize(0), xType.getDimSize(1), width});
   Value acc = isNone(in.bias) ? zeros(b, loc, xwType)
                               : broadcastTo(b, loc, foldedBias(b, loc, in.bias, dirs, gates, hidden, cell.foldedBiasGates),
                                             xwType);
-  Value xw = contract(b, loc, in.x, wT, acc,
-                      {AffineMap::get(4, 0, {d(0), d(1), d(2)}, ctx), AffineMap::get(4, 0, {d(2), d(3)}, ctx),
+  Value xw = contract(b, loc, in.x, wRows, acc,
+                      {AffineMap::get(4, 0, {d(0), d(1), d(2)}, ctx), AffineMap::get(4, 0, {d(3), d(2)}, ctx),
                        AffineMap::get(4, 0, {d(0), d(1), d(3)}, ctx)},
                       {false, false, true, false});
 
@@ -383,7 +365,7 @@ LogicalResult lowerRecurrent(Operation *op, const Inputs &in, const Cell &cell, 
     bool reverse = direction == "reverse" || dir == 1;
     SmallVector<Value> weights;
     for (auto [first, count] : cell.weightBlocks)
-      weights.push_back(transposedRows(b, loc, in.r, op->getOperand(2), (dir * gates + first) * hidden, count * hidden));
+      weights.push_back(weightRows(b, loc, in.r, (dir * gates + first) * hidden, count * hidden));
     SmallVector<Value> vectors;
     if (cell.vectors)
       for (Value v : cell.vectors(b, loc, dir))

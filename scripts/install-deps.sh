@@ -7,6 +7,7 @@ PKGS=(
   cmake ninja-build ccache googletest libgtest-dev
   python3 python3-numpy python3-onnx python3-torch python3-torchvision
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+  gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm make
 )
 missing=()
 for p in "${PKGS[@]}"; do

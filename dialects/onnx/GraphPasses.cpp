@@ -1,4 +1,4 @@
-// Graph-level rewrites on the onnx dialect (BatchNormalization folding, weight packing).
+// Graph-level rewrites on the onnx dialect (BatchNormalization folding).
 #include "dialects/onnx/OnnxUtils.h"
 #include "dialects/onnx/Passes.h"
 
@@ -10,7 +10,6 @@ using namespace mlir;
 
 namespace onnxc::onnx {
 #define GEN_PASS_DEF_FOLDBATCHNORM
-#define GEN_PASS_DEF_PACKWEIGHTS
 #include "dialects/onnx/Passes.h.inc"
 
 namespace {
@@ -56,40 +55,6 @@ struct FoldBatchNormIntoConv : OpRewritePattern<BatchNormalizationOp> {
     });
     rewriter.replaceOp(bn, conv.getY());
     return success();
-  }
-};
-
-struct TransposeGemmWeights : OpRewritePattern<GemmOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(GemmOp gemm, PatternRewriter &rewriter) const override {
-    if (!gemm.getTransB())
-      return rewriter.notifyMatchFailure(gemm, "B is not transposed");
-    auto type = getStaticType(gemm.getB());
-    auto data = getConstantF32Data(gemm.getB());
-    if (!type || type.getRank() != 2 || !data)
-      return rewriter.notifyMatchFailure(gemm, "B is not a constant f32 matrix");
-    int64_t n = type.getDimSize(0), k = type.getDimSize(1);
-    std::vector<float> packed(data->size());
-    for (int64_t i = 0; i < n; ++i)
-      for (int64_t j = 0; j < k; ++j)
-        packed[j * n + i] = (*data)[i * k + j];
-    auto packedType = RankedTensorType::get({k, n}, type.getElementType());
-    Value b = ConstantOp::create(rewriter, gemm.getB().getLoc(),
-                                 DenseElementsAttr::get(packedType, ArrayRef<float>(packed)));
-    rewriter.modifyOpInPlace(gemm, [&] {
-      gemm->setOperand(1, b);
-      gemm.setTransB(0);
-    });
-    return success();
-  }
-};
-
-struct PackWeightsPass : impl::PackWeightsBase<PackWeightsPass> {
-  void runOnOperation() override {
-    RewritePatternSet patterns(&getContext());
-    patterns.add<TransposeGemmWeights>(&getContext());
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
-      signalPassFailure();
   }
 };
 

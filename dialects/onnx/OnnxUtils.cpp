@@ -365,7 +365,7 @@ LogicalResult requireStaticType(std::optional<Location> loc, Value v, StringRef 
 }
 
 /// The ONNX name of `v` when it is a graph input (a function argument that
-/// carries the importer's "onnx.name" attribute), else empty.
+/// carries the importer's kValueNameAttr), else empty.
 static StringRef graphInputName(Value v) {
   auto arg = dyn_cast<BlockArgument>(v);
   if (!arg || !arg.getOwner()->isEntryBlock())
@@ -373,7 +373,7 @@ static StringRef graphInputName(Value v) {
   auto func = dyn_cast_or_null<FunctionOpInterface>(arg.getOwner()->getParentOp());
   if (!func)
     return {};
-  auto name = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "onnx.name");
+  auto name = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), kValueNameAttr);
   return name ? name.getValue() : StringRef();
 }
 

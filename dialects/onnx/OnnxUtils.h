@@ -3,6 +3,7 @@
 #define ONNXC_DIALECTS_ONNX_ONNXUTILS_H
 
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Location.h"
 #include "mlir/IR/Value.h"
 #include "llvm/ADT/SmallVector.h"
 #include <optional>
@@ -57,11 +58,10 @@ computeWindowGeometry(llvm::ArrayRef<int64_t> inSizes,
                       std::optional<llvm::ArrayRef<int64_t>> dilations,
                       bool ceilMode, WindowGeometry &out);
 
-} // namespace onnxc::onnx
+/// Function argument/result attribute holding a graph input's or output's ONNX
+/// name (set by the importer, read by diagnostics and the C signature).
+constexpr const char *kValueNameAttr = "onnx.name";
 
-#endif // ONNXC_DIALECTS_ONNX_ONNXUTILS_H
-
-namespace onnxc::onnx {
 /// The MLIR element type of an ONNX TensorProto data type code, or null.
 mlir::Type elementTypeFromOnnx(mlir::MLIRContext *ctx, int64_t code);
 /// The ONNX TensorProto data type code of an MLIR element type, or 0.
@@ -93,7 +93,6 @@ namespace onnxc::onnx {
 std::optional<std::vector<float>> getConstantF32Data(mlir::Value v);
 } // namespace onnxc::onnx
 
-#include "mlir/IR/Location.h"
 namespace onnxc::onnx {
 /// Gets the static tensor type of input `name`, or reports that it has none.
 mlir::LogicalResult requireStaticType(std::optional<mlir::Location> loc, mlir::Value v,
@@ -132,3 +131,5 @@ mlir::LogicalResult getResizeGeometry(std::optional<mlir::Location> loc, mlir::R
                                       llvm::StringRef coordinateMode,
                                       llvm::StringRef keepAspectRatioPolicy, ResizeGeometry &out);
 } // namespace onnxc::onnx
+
+#endif // ONNXC_DIALECTS_ONNX_ONNXUTILS_H

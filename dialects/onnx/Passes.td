@@ -14,14 +14,4 @@ def FoldBatchNorm : Pass<"onnxc-fold-batchnorm", "mlir::func::FuncOp"> {
   let dependentDialects = ["::onnxc::onnx::OnnxDialect"];
 }
 
-def PackWeights : Pass<"onnxc-pack-weights", "mlir::func::FuncOp"> {
-  let summary = "Lays out constant weights the way the generated kernels read them";
-  let description = [{
-    `Gemm(A, B, C)` with `transB = 1` and a constant f32 B gets B transposed
-    at compile time and `transB = 0`, so the output's contiguous axis is
-    also B's contiguous axis (vector loads instead of strided gathers).
-  }];
-  let dependentDialects = ["::onnxc::onnx::OnnxDialect"];
-}
-
 #endif // ONNXC_ONNX_PASSES_TD

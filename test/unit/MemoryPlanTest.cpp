@@ -1,5 +1,5 @@
 // Unit tests for the workspace planner's offset assignment.
-#include "codegen/MemoryPlan.h"
+#include "codegen/common/MemoryPlan.h"
 
 #include <gtest/gtest.h>
 #include <random>

@@ -1,25 +1,18 @@
 // onnxc: compiles an ONNX model into an object file plus a C header (the command-line driver).
-#include "compiler/Diagnostics.h"
-#include "compiler/Emitter.h"
+#include "compiler/Driver.h"
 #include "compiler/ExternalData.h"
-#include "compiler/Importer.h"
-#include "compiler/Pipeline.h"
-#include "codegen/Passes.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
-#include "mlir/Target/LLVMIR/Export.h"
-#include "llvm/IR/LLVMContext.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/TargetSelect.h"
 #include "llvm/Config/llvm-config.h"
 #include "llvm/Support/ToolOutputFile.h"
-#include "llvm/TargetParser/Host.h"
 
 #include <google/protobuf/io/coded_stream.h>
 #include <onnx/onnx_pb.h>
@@ -34,9 +27,11 @@ static cl::opt<std::string> outputFile("o", cl::desc("Output file (OUT.o writes 
                                        cl::value_desc("file"), cl::init(""), cl::cat(onnxcOptions));
 static cl::opt<std::string> nameOpt("name", cl::desc("Symbol prefix (a C identifier); default: output stem"),
                                     cl::cat(onnxcOptions));
-static cl::opt<std::string> targetOpt("target", cl::desc("x86_64|aarch64 (default: the host)"), cl::init(""),
-                                      cl::cat(onnxcOptions));
-static cl::opt<std::string> mcpu("mcpu", cl::desc("LLVM CPU name (default: the host CPU for host targets)"),
+static cl::opt<std::string> targetOpt("target",
+                                      cl::desc("x86_64|aarch64|cortex-m4|cortex-m7|cortex-m55|TRIPLE (default: the host)"),
+                                      cl::init(""), cl::cat(onnxcOptions));
+static cl::opt<std::string> mcpu("mcpu",
+                                 cl::desc("LLVM CPU name (default: the target's core, or the host CPU for host targets)"),
                                  cl::init(""), cl::cat(onnxcOptions));
 static cl::opt<std::string> mattr("mattr", cl::desc("LLVM target features"), cl::init(""), cl::cat(onnxcOptions));
 static cl::opt<char> optLevel("O", cl::desc("Optimization level 0-3 (default 3)"), cl::Prefix, cl::init('3'),
@@ -50,15 +45,14 @@ static cl::opt<std::string> emit("emit", cl::desc("onnx|linalg|llvm-dialect|llvm
                                  cl::cat(onnxcOptions));
 static cl::opt<uint64_t> maxFileSize("max-file-size", cl::desc("Largest model file accepted, bytes"),
                                      cl::init(uint64_t(2) << 30), cl::cat(onnxcOptions));
-static cl::opt<int64_t> maxNodes("max-nodes", cl::desc("Most nodes accepted in a graph"), cl::init(1 << 20),
-                                 cl::cat(onnxcOptions));
+static cl::opt<int64_t> maxNodes("max-nodes", cl::desc("Most nodes accepted in a graph"),
+                                 cl::init(onnxc::ImportOptions().maxNodes), cl::cat(onnxcOptions));
 static cl::opt<int> maxNesting("max-nesting", cl::desc("Deepest subgraph nesting accepted"), cl::init(16),
                                cl::cat(onnxcOptions));
 static cl::opt<int64_t> maxConstantBytes("max-constant-bytes", cl::desc("Most constant bytes accepted"),
-                                         cl::init(int64_t(2) << 30), cl::cat(onnxcOptions));
-
+                                         cl::init(onnxc::ImportOptions().maxConstantBytes), cl::cat(onnxcOptions));
 static cl::opt<int64_t> maxTensorBytes("max-tensor-bytes", cl::desc("Largest tensor an op may produce, bytes"),
-                                       cl::init(int64_t(64) << 30), cl::cat(onnxcOptions));
+                                       cl::init(onnxc::ImportOptions().maxTensorBytes), cl::cat(onnxcOptions));
 
 static int fail(const Twine &msg) {
   errs() << "onnxc: error: " << msg << "\n";
@@ -75,31 +69,12 @@ static std::string sanitizeIdentifier(StringRef s) {
   return out;
 }
 
-struct TargetChoice {
-  std::string triple, cpu;
-};
-
-static std::optional<TargetChoice> chooseTarget() {
-  std::string host = sys::getDefaultTargetTriple();
-  Triple hostTriple(host);
-  std::string arch = targetOpt.empty() ? hostTriple.getArchName().str() : targetOpt.getValue();
-  TargetChoice t;
-  if (arch == "x86_64")
-    t.triple = "x86_64-unknown-linux-gnu";
-  else if (arch == "aarch64")
-    t.triple = "aarch64-unknown-linux-gnu";
-  else
-    return std::nullopt;
-  bool isHost = Triple(t.triple).getArch() == hostTriple.getArch();
-  t.cpu = !mcpu.empty() ? mcpu.getValue() : isHost ? sys::getHostCPUName().str() : "generic";
-  return t;
-}
-
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   mlir::registerMLIRContextCLOptions();
   mlir::registerAsmPrinterCLOptions();
-  onnxc::registerOnnxcPasses();
+  onnxc::registerOnnxcPasses(); // pass names for --mlir-print-ir-before=PASS
+  mlir::registerPassManagerCLOptions();
   cl::HideUnrelatedOptions(onnxcOptions);
   cl::SetVersionPrinter([](raw_ostream &os) {
     os << "onnxc " ONNXC_VERSION " (LLVM/MLIR " LLVM_VERSION_STRING ")\n";
@@ -116,14 +91,18 @@ int main(int argc, char **argv) {
   if (optLevel < '0' || optLevel > '3')
     return fail("optimization level must be -O0 to -O3");
   int level = optLevel - '0';
-  auto target = chooseTarget();
+  std::string targetError;
+  std::optional<onnxc::TargetInfo> target = onnxc::resolveTarget(targetOpt, mcpu, mattr, targetError);
   if (!target)
-    return fail("unknown --target '" + targetOpt + "' (expected x86_64 or aarch64)");
+    return fail(targetError);
   std::string out = outputFile.empty() ? (phase == onnxc::Phase::Obj ? "model.o" : "-") : outputFile.getValue();
   if (phase == onnxc::Phase::Obj && out == "-")
     return fail("an object file needs a file name (-o OUT.o)");
 
-  onnxc::ImportOptions options;
+  onnxc::CompileOptions compile;
+  compile.phase = phase;
+  compile.optLevel = level;
+  onnxc::ImportOptions &options = compile.import;
   for (const std::string &spec : inputShapes) {
     size_t colon = spec.rfind(':');
     if (colon == std::string::npos || colon == 0)
@@ -163,7 +142,7 @@ int main(int argc, char **argv) {
   name = sanitizeIdentifier(name);
   if (!nameOpt.empty() && name != nameOpt)
     return fail("--name '" + nameOpt + "' is not a C identifier");
-  options.funcName = name + "_impl";
+  compile.name = name;
   options.maxNodes = maxNodes;
   // External data may only come from the model's own folder.
   onnxc::ExternalDataStore externalData;
@@ -206,76 +185,22 @@ int main(int argc, char **argv) {
   }
   buffer->reset();
 
-  mlir::DialectRegistry registry;
-  onnxc::registerAllOnnxc(registry);
-  mlir::MLIRContext ctx(registry);
-  ctx.disableMultithreading();
-  onnxc::DiagnosticPrinter diagnostics(ctx, errs());
-  mlir::OwningOpRef<mlir::ModuleOp> module = onnxc::importModel(ctx, model, options);
-  if (!module)
+  std::optional<onnxc::Artifacts> artifacts = onnxc::compileModel(model, compile, *target, errs());
+  if (!artifacts)
     return 1;
 
-  InitializeAllTargetInfos();
-  InitializeAllTargets();
-  InitializeAllTargetMCs();
-  InitializeAllAsmPrinters();
   std::string error;
-  auto tm = onnxc::createTargetMachine(target->triple, target->cpu, mattr, level, error);
-  if (!tm)
-    return fail("cannot create the target machine: " + error);
-  onnxc::PipelineOptions pipelineOptions;
-  pipelineOptions.vectorBits = onnxc::vectorRegisterBits(*tm);
-
-  mlir::PassManager pm(&ctx);
-  if (failed(onnxc::addPasses(pm, std::min(phase, onnxc::Phase::LlvmDialect), pipelineOptions)))
-    return fail("internal error: bad pass pipeline");
-  std::optional<onnxc::ModelSignature> sig;
-  if (phase >= onnxc::Phase::LlvmDialect) {
-    // The signature comes from the tensor-level function, before bufferization.
-    mlir::PassManager onnxPm(&ctx);
-    if (failed(onnxc::addPasses(onnxPm, onnxc::Phase::Onnx)) || failed(onnxPm.run(*module)))
-      return 1;
-    auto func = *module->getOps<mlir::func::FuncOp>().begin();
-    sig = onnxc::signatureOf(func, name);
-    // Names live on in the signature; later phases need no argument attributes.
-    func.setAllArgAttrs(llvm::ArrayRef<mlir::DictionaryAttr>{});
-    func.setAllResultAttrs(llvm::ArrayRef<mlir::DictionaryAttr>{});
-  }
-  if (failed(pm.run(*module)))
-    return 1;
-
   auto output = mlir::openOutputFile(out, &error);
   if (!output)
     return fail(error);
-  if (phase <= onnxc::Phase::LlvmDialect) {
-    module->print(output->os());
-    output->keep();
-    return 0;
-  }
-
-  LLVMContext llvmCtx;
-  std::unique_ptr<Module> llvmModule = mlir::translateModuleToLLVMIR(*module, llvmCtx, name);
-  if (!llvmModule)
-    return fail("internal error: translation to LLVM IR failed");
-  llvmModule->setTargetTriple(Triple(target->triple));
-  llvmModule->setDataLayout(tm->createDataLayout());
-  if (auto ws = (*module)->getAttrOfType<mlir::IntegerAttr>(onnxc::codegen::kWorkspaceSizeAttr))
-    sig->workspaceSize = ws.getInt();
-  onnxc::addAbiEntryPoints(*llvmModule, *sig, options.funcName);
-  onnxc::optimizeModule(*llvmModule, *tm, level);
-
-  if (phase == onnxc::Phase::Llvm) {
-    llvmModule->print(output->os(), nullptr);
-  } else if (!onnxc::emitMachineCode(*llvmModule, *tm, phase == onnxc::Phase::Asm, output->os())) {
-    return fail("the target cannot emit this file type");
-  }
+  output->os() << artifacts->output;
   if (phase == onnxc::Phase::Obj) {
     SmallString<256> header(out);
     sys::path::replace_extension(header, ".h");
     auto headerFile = mlir::openOutputFile(header, &error);
     if (!headerFile)
       return fail(error);
-    headerFile->os() << onnxc::emitHeader(*sig);
+    headerFile->os() << artifacts->header;
     headerFile->keep();
   }
   output->keep();

@@ -1,6 +1,7 @@
 // The workspace planner pass: every buffer becomes a view into one caller-provided workspace.
-#include "codegen/MemoryPlan.h"
+#include "codegen/common/MemoryPlan.h"
 #include "codegen/Passes.h"
+#include "target/TargetInfo.h"
 
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/SetVector.h"
@@ -100,7 +101,7 @@ struct PlanWorkspacePass : impl::PlanWorkspaceBase<PlanWorkspacePass> {
       }
       requests.push_back({start, end, byteSize(alloc.getType())});
     }
-    MemoryPlan plan = planMemory(requests, alignment);
+    MemoryPlan plan = planMemory(requests, alignment > 0 ? alignment : targetOf(func).workspaceAlign);
 
     OpBuilder b(func.getContext());
     auto wsType = MemRefType::get({plan.totalSize}, b.getI8Type());

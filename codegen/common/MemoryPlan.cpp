@@ -1,5 +1,5 @@
 // Offset assignment for buffers with known lifetimes (the workspace planner's core).
-#include "codegen/MemoryPlan.h"
+#include "codegen/common/MemoryPlan.h"
 
 #include <algorithm>
 #include <numeric>

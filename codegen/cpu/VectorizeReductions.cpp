@@ -7,9 +7,12 @@
 // registers across the whole reduction loop nest; the generic's body is
 // replayed on vectors, so a mul/add body becomes FMAs of the target width.
 // Remainder tiles are emitted statically (fewer rows; bounds-checked lanes).
-// The outermost tile loop carries `onnxc.parallel` for the thread pool.
+// The outermost tile loop carries `onnxc.parallel` for the thread pool when the
+// target has threads. Width and accumulator count are the target's (module
+// attribute onnxc.target): 0 vector bits give scalar tiles in FP registers.
 #include "codegen/Passes.h"
-#include "codegen/ReductionTiles.h"
+#include "codegen/cpu/ReductionTiles.h"
+#include "target/TargetInfo.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -22,8 +25,6 @@ namespace onnxc::codegen {
 #include "codegen/Passes.h.inc"
 
 namespace {
-
-constexpr int64_t kMaxAccumulators = 8;
 
 /// How one reduction is tiled.
 struct TilePlan {
@@ -139,7 +140,7 @@ bool isVectorizableBody(linalg::GenericOp g) {
   });
 }
 
-std::optional<TilePlan> planFor(linalg::GenericOp op, int64_t vectorBits) {
+std::optional<TilePlan> planFor(linalg::GenericOp op, int64_t vectorBits, int64_t maxAccumulators) {
   if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1)
     return std::nullopt;
   if (!isVectorizableBody(op) ||
@@ -182,9 +183,9 @@ std::optional<TilePlan> planFor(linalg::GenericOp op, int64_t vectorBits) {
     }
   }
   if (plan.row >= 0)
-    plan.rowTile = std::min(plan.extents[plan.row], kMaxAccumulators);
+    plan.rowTile = std::min(plan.extents[plan.row], maxAccumulators);
   int64_t laneVectorsNeeded = llvm::divideCeil(plan.extents[plan.lane], plan.width);
-  plan.laneVectors = std::clamp<int64_t>(kMaxAccumulators / plan.rowTile, 1, laneVectorsNeeded);
+  plan.laneVectors = std::clamp<int64_t>(maxAccumulators / plan.rowTile, 1, laneVectorsNeeded);
   return plan;
 }
 
@@ -201,12 +202,12 @@ public:
   /// Reductions of fewer than `minParallelWork` iterations stay on the calling
   /// thread: waking the pool would cost more than they take.
   TileEmitter(linalg::GenericOp op, const TilePlan &plan, const TileFusion &fusion,
-              int64_t minParallelWork)
+              int64_t minParallelWork, bool threads)
       : op(op), plan(plan), fusion(fusion), loc(op.getLoc()), dims(plan.extents.size()) {
     int64_t work = 1;
     for (int64_t e : plan.extents)
       work = std::min<int64_t>(work * e, minParallelWork);
-    parallelMarked = work < minParallelWork;
+    parallelMarked = !threads || work < minParallelWork;
     for (OpOperand *in : op.getDpsInputOperands())
       inputs.push_back(accessOf(op, in));
   }
@@ -234,7 +235,7 @@ private:
       return body(b, index(b, 0));
     auto forOp = scf::ForOp::create(b, loc, index(b, 0), index(b, count), index(b, 1));
     if (!parallelMarked) {
-      forOp->setAttr("onnxc.parallel", b.getUnitAttr());
+      forOp->setAttr(kParallelAttr, b.getUnitAttr());
       parallelMarked = true;
     }
     OpBuilder::InsertionGuard guard(b);
@@ -477,8 +478,11 @@ struct VectorizeReductionsPass : impl::VectorizeReductionsBase<VectorizeReductio
       if (op.getNumReductionLoops())
         ops.push_back(op);
     });
+    TargetInfo target = targetOf(getOperation());
+    int64_t bits = vectorBits >= 0 ? vectorBits : target.vectorBits;
+    int64_t maxAccumulators = accumulators > 0 ? accumulators : target.maxAccumulators();
     for (linalg::GenericOp op : ops) {
-      std::optional<TilePlan> plan = planFor(op, vectorBits);
+      std::optional<TilePlan> plan = planFor(op, bits, maxAccumulators);
       if (!plan)
         continue;
       TileFusion fusion = findTileFusion(op);
@@ -489,7 +493,7 @@ struct VectorizeReductionsPass : impl::VectorizeReductionsBase<VectorizeReductio
           lanePosition(fusion.result.map, plan->lane) < 0)
         fusion = TileFusion{{}, {}, {}, {}, accessOf(op, op.getDpsInitOperand(0)), {}};
       OpBuilder b(op);
-      TileEmitter(op, *plan, fusion, minParallelWork).emit(b);
+      TileEmitter(op, *plan, fusion, minParallelWork, target.hasThreads).emit(b);
       Value buffer = op.getDpsInitOperand(0)->get();
       op.erase();
       for (Operation *dead : fusion.deadAfter)

@@ -4,9 +4,11 @@
 //   ctx = {captured values}; onnxc_parallel_for(@task, &ctx, N)
 // with `task(ctx, begin, end)` running iterations [begin, end). Memrefs travel
 // as their LLVM descriptors (cast with unrealized_conversion_cast, which the
-// memref-to-LLVM conversion resolves), indices as i64. Each iteration writes a
+// memref-to-LLVM conversion resolves) with the target's index width, indices
+// as that width. The task's begin/end are i64 (the C ABI). Each iteration writes a
 // disjoint output tile, so the result does not depend on the thread count.
 #include "codegen/Passes.h"
+#include "target/TargetInfo.h"
 
 #include "mlir/Transforms/RegionUtils.h"
 
@@ -18,24 +20,23 @@ namespace onnxc::codegen {
 
 namespace {
 
-constexpr const char *kParallelAttr = "onnxc.parallel";
 constexpr const char *kRuntimeParallelFor = "onnxc_parallel_for";
 
 /// The LLVM type that carries `t` through the task context, or null.
-Type contextFieldType(Type t) {
+Type contextFieldType(Type t, unsigned indexBits) {
   MLIRContext *ctx = t.getContext();
-  auto i64 = IntegerType::get(ctx, 64);
+  auto indexInt = IntegerType::get(ctx, indexBits);
   if (auto m = dyn_cast<MemRefType>(t)) {
     if (m.getMemorySpace())
       return {};
     auto ptr = LLVM::LLVMPointerType::get(ctx);
-    SmallVector<Type> fields{ptr, ptr, i64};
+    SmallVector<Type> fields{ptr, ptr, indexInt};
     if (m.getRank() > 0)
-      fields.append(2, LLVM::LLVMArrayType::get(i64, m.getRank()));
+      fields.append(2, LLVM::LLVMArrayType::get(indexInt, m.getRank()));
     return LLVM::LLVMStructType::getLiteral(ctx, fields);
   }
   if (isa<IndexType>(t))
-    return i64;
+    return indexInt;
   if (t.isIntOrFloat())
     return t;
   return {};
@@ -77,12 +78,15 @@ struct OutlineParallelLoopsPass : impl::OutlineParallelLoopsBase<OutlineParallel
       if (loop->hasAttr(kParallelAttr))
         loops.push_back({loop->getParentOfType<func::FuncOp>(), loop});
     });
+    indexBits = targetOf(module).indexBits;
     unsigned count = 0;
     for (auto [parent, loop] : loops) {
       loop->removeAttr(kParallelAttr);
       outline(module, parent, loop, parent.getSymName().str() + "_task" + std::to_string(count++));
     }
   }
+
+  unsigned indexBits = 64;
 
   /// Leaves the loop serial when its shape or captures do not fit.
   void outline(ModuleOp module, func::FuncOp parent, scf::ForOp loop, const std::string &name) {
@@ -100,7 +104,7 @@ struct OutlineParallelLoopsPass : impl::OutlineParallelLoopsBase<OutlineParallel
         constants.push_back(v);
         continue;
       }
-      Type field = contextFieldType(v.getType());
+      Type field = contextFieldType(v.getType(), indexBits);
       if (!field)
         return;
       captured.push_back(v);

@@ -6,7 +6,7 @@
 //                 collapse_shape) at its own iteration point and writes C,
 // with nothing that touches memory between the reduction and E. Then P's body
 // seeds the accumulators, E's body maps them, and B disappears.
-#include "codegen/ReductionTiles.h"
+#include "codegen/cpu/ReductionTiles.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Transforms/RegionUtils.h"

@@ -1,0 +1,64 @@
+// Lets the producer of a padded tensor write straight into the padded buffer, so no padded copy is made.
+//
+//   %y = linalg.generic ... outs(%empty)        %f = linalg.fill(pad, tensor.empty [padded])
+//   %p = tensor.pad %y low[..] high[..]    =>   %s = tensor.extract_slice %f [low][sizes]
+//                                               %y = linalg.generic ... outs(%s)
+//                                               %p = tensor.insert_slice %y into %f [low][sizes]
+// One-shot bufferization then places %y in the interior of %p's buffer (the
+// slice pair is in place), and the consumer (a Conv, a pool) reads the border.
+#include "codegen/Passes.h"
+
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+using namespace mlir;
+
+namespace onnxc::codegen {
+#define GEN_PASS_DEF_PADINTOPRODUCERS
+#include "codegen/Passes.h.inc"
+
+namespace {
+struct PadIntoProducer : OpRewritePattern<tensor::PadOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(tensor::PadOp pad, PatternRewriter &rewriter) const override {
+    Value padValue = pad.getConstantPaddingValue();
+    auto producer = pad.getSource().getDefiningOp<linalg::GenericOp>();
+    if (!padValue || !producer || producer->getNumResults() != 1 || !pad.getSource().hasOneUse() ||
+        !pad.getResultType().hasStaticShape() || pad.hasZeroLowPad() && pad.hasZeroHighPad())
+      return rewriter.notifyMatchFailure(pad, "not a constant pad of a sole-use generic");
+    OpOperand *init = producer.getDpsInitOperand(0);
+    if (!init->get().getDefiningOp<tensor::EmptyOp>() || producer.payloadUsesValueFromOperand(init))
+      return rewriter.notifyMatchFailure(pad, "the producer reads its destination");
+    if (auto def = padValue.getDefiningOp(); def && !def->hasTrait<OpTrait::ConstantLike>())
+      return rewriter.notifyMatchFailure(pad, "the pad value is computed");
+
+    Location loc = pad.getLoc();
+    RankedTensorType srcType = pad.getSourceType();
+    SmallVector<OpFoldResult> offsets = pad.getMixedLowPad();
+    SmallVector<OpFoldResult> sizes = getAsIndexOpFoldResult(rewriter.getContext(), srcType.getShape());
+    SmallVector<OpFoldResult> strides(srcType.getRank(), rewriter.getIndexAttr(1));
+    rewriter.setInsertionPoint(producer);
+    if (Operation *def = padValue.getDefiningOp())
+      def = rewriter.clone(*def), padValue = def->getResult(0);
+    Value empty = tensor::EmptyOp::create(rewriter, loc, pad.getResultType().getShape(),
+                                          pad.getResultType().getElementType());
+    Value filled = linalg::FillOp::create(rewriter, loc, padValue, empty).getResult(0);
+    Value interior = tensor::ExtractSliceOp::create(rewriter, loc, srcType, filled, offsets, sizes, strides);
+    rewriter.modifyOpInPlace(producer, [&] { init->set(interior); });
+    rewriter.setInsertionPoint(pad);
+    rewriter.replaceOpWithNewOp<tensor::InsertSliceOp>(pad, producer->getResult(0), filled, offsets, sizes,
+                                                       strides);
+    return success();
+  }
+};
+
+struct PadIntoProducersPass : impl::PadIntoProducersBase<PadIntoProducersPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<PadIntoProducer>(&getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+} // namespace
+} // namespace onnxc::codegen

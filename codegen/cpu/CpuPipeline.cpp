@@ -1,0 +1,32 @@
+// The CPU code generation pipeline (x86-64, AArch64, Cortex-M): register tiles, threads, loops, LLVM.
+#include "codegen/Passes.h"
+#include "codegen/Pipelines.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+namespace onnxc::codegen {
+
+void buildCpuCodegenPipeline(OpPassManager &pm, const TargetInfo &target) {
+  pm.addNestedPass<func::FuncOp>(createPackWeights());
+  addBufferizationPasses(pm);
+  pm.addNestedPass<func::FuncOp>(createVectorizeReductions());
+  addWorkspacePlanningPasses(pm);
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createApproximateMath());
+  if (target.hasThreads)
+    pm.addPass(createOutlineParallelLoops());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  addLLVMConversionPasses(pm, target);
+}
+
+} // namespace onnxc::codegen

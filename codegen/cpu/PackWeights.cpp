@@ -1,0 +1,147 @@
+// Packs constant reduction operands (Conv, Gemm with transposed B, recurrent weights) for the CPU's vector loads.
+//
+// The lowering produces canonical layouts. A register tile spreads the output's
+// innermost axis across vector lanes, so a constant operand of a reduction
+// that varies along that axis is stored with it innermost: its data is
+// permuted at compile time and its indexing map permuted to match. A constant
+// seen through a static unit-stride tensor.extract_slice is sliced too.
+#include "codegen/Passes.h"
+
+using namespace mlir;
+
+namespace onnxc::codegen {
+#define GEN_PASS_DEF_PACKWEIGHTS
+#include "codegen/Passes.h.inc"
+
+namespace {
+
+/// Constant data seen through an optional static slice: the source attribute,
+/// the slice's offsets and sizes (the whole tensor without a slice).
+struct ConstantView {
+  DenseElementsAttr data;
+  SmallVector<int64_t> offsets, sizes;
+  Operation *slice = nullptr;
+};
+
+std::optional<ConstantView> constantView(Value v) {
+  ConstantView view;
+  if (auto slice = v.getDefiningOp<tensor::ExtractSliceOp>()) {
+    auto src = slice.getSourceType();
+    if (!slice.hasUnitStride() || slice.getResultType().getRank() != src.getRank() ||
+        ShapedType::isDynamicShape(slice.getStaticOffsets()) || ShapedType::isDynamicShape(slice.getStaticSizes()))
+      return std::nullopt;
+    view.offsets.assign(slice.getStaticOffsets().begin(), slice.getStaticOffsets().end());
+    view.sizes.assign(slice.getStaticSizes().begin(), slice.getStaticSizes().end());
+    view.slice = slice;
+    v = slice.getSource();
+  }
+  auto constant = v.getDefiningOp<arith::ConstantOp>();
+  if (!constant)
+    return std::nullopt;
+  view.data = dyn_cast<DenseElementsAttr>(constant.getValue());
+  auto type = view.data ? dyn_cast<RankedTensorType>(view.data.getType()) : RankedTensorType();
+  if (!type || !type.hasStaticShape() || getElementTypeOrSelf(type).getIntOrFloatBitWidth() % 8 != 0)
+    return std::nullopt;
+  if (!view.slice) {
+    view.offsets.assign(type.getRank(), 0);
+    view.sizes.assign(type.getShape().begin(), type.getShape().end());
+  }
+  return view;
+}
+
+/// `view`'s elements with dimension perm[i] of the view as dimension i.
+DenseElementsAttr permuted(const ConstantView &view, ArrayRef<int64_t> perm) {
+  auto srcType = cast<RankedTensorType>(view.data.getType());
+  int64_t rank = srcType.getRank();
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(view.sizes[p]);
+  auto type = RankedTensorType::get(shape, srcType.getElementType());
+  if (view.data.isSplat())
+    return DenseElementsAttr::get(type, view.data.getSplatValue<Attribute>());
+  size_t elemBytes = srcType.getElementTypeBitWidth() / 8;
+  ArrayRef<char> raw = view.data.getRawData();
+  SmallVector<int64_t> srcStrides(rank, 1);
+  for (int64_t d = rank - 2; d >= 0; --d)
+    srcStrides[d] = srcStrides[d + 1] * srcType.getDimSize(d + 1);
+  int64_t count = type.getNumElements();
+  std::vector<char> out(count * elemBytes);
+  SmallVector<int64_t> idx(rank, 0); // index in the new layout
+  for (int64_t i = 0; i < count; ++i) {
+    int64_t src = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      src += (view.offsets[perm[d]] + idx[d]) * srcStrides[perm[d]];
+    std::memcpy(&out[i * elemBytes], &raw[src * elemBytes], elemBytes);
+    for (int64_t d = rank - 1; d >= 0 && ++idx[d] == shape[d]; --d)
+      idx[d] = 0;
+  }
+  return DenseElementsAttr::getFromRawBuffer(type, ArrayRef<char>(out));
+}
+
+/// The permutation that moves the operand's index along the output's innermost
+/// (non-unit) axis to the end, or nothing when it already is last or absent.
+std::optional<SmallVector<int64_t>> packingOf(linalg::GenericOp op, AffineMap map) {
+  AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  SmallVector<int64_t> extents = op.getStaticLoopRanges();
+  for (AffineExpr e : llvm::reverse(outMap.getResults())) {
+    auto dim = dyn_cast<AffineDimExpr>(e);
+    if (!dim || extents[dim.getPosition()] == 1)
+      continue;
+    std::optional<unsigned> pos = map.getResultPosition(e);
+    if (!pos)
+      continue;
+    if (*pos + 1 == map.getNumResults())
+      return std::nullopt;
+    SmallVector<int64_t> perm;
+    for (int64_t i = 0; i < (int64_t)map.getNumResults(); ++i)
+      if (i != *pos)
+        perm.push_back(i);
+    perm.push_back(*pos);
+    return perm;
+  }
+  return std::nullopt;
+}
+
+void packOperands(linalg::GenericOp op) {
+  if (op.getNumDpsInits() != 1 || op.getNumReductionLoops() == 0 || !op.hasPureTensorSemantics())
+    return;
+  for (OpOperand *in : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(in);
+    if (!map.isProjectedPermutation() || !in->get().hasOneUse())
+      continue;
+    std::optional<ConstantView> view = constantView(in->get());
+    if (!view)
+      continue;
+    std::optional<SmallVector<int64_t>> perm = packingOf(op, map);
+    if (!perm)
+      continue;
+    OpBuilder b(op);
+    Value packed = arith::ConstantOp::create(b, in->get().getLoc(), permuted(*view, *perm));
+    SmallVector<AffineExpr> exprs;
+    for (int64_t p : *perm)
+      exprs.push_back(map.getResult(p));
+    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+    maps[in->getOperandNumber()] = AffineMap::get(map.getNumDims(), 0, exprs, op.getContext());
+    Operation *old = in->get().getDefiningOp();
+    in->set(packed);
+    op.setIndexingMapsAttr(b.getAffineMapArrayAttr(maps));
+    // The unpacked constant (and its slice) go when nothing else reads them.
+    while (old && old->use_empty()) {
+      Operation *next = old->getNumOperands() ? old->getOperand(0).getDefiningOp() : nullptr;
+      old->erase();
+      old = next;
+    }
+  }
+}
+
+struct PackWeightsPass : impl::PackWeightsBase<PackWeightsPass> {
+  void runOnOperation() override {
+    SmallVector<linalg::GenericOp> ops;
+    getOperation().walk([&](linalg::GenericOp op) { ops.push_back(op); });
+    for (linalg::GenericOp op : ops)
+      packOperands(op);
+  }
+};
+
+} // namespace
+} // namespace onnxc::codegen

@@ -1,0 +1,120 @@
+// compileModel(): import, the ONNX phase once, the target family's pipeline, then LLVM IR, machine code and header.
+#include "compiler/Driver.h"
+#include "codegen/Passes.h"
+#include "compiler/Diagnostics.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/Target/TargetMachine.h"
+
+using namespace mlir;
+
+namespace onnxc {
+namespace {
+
+std::string printed(Operation *op) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  op->print(os);
+  return text;
+}
+
+/// Refuses element types the target cannot compute with (f64 without a
+/// double-precision FPU: LLVM would call soft-float helpers outside the shim).
+LogicalResult checkTargetTypes(ModuleOp module, const TargetInfo &target) {
+  if (target.hardwareF64)
+    return success();
+  auto isF64 = [](Type t) { return getElementTypeOrSelf(t).isF64(); };
+  WalkResult walk = module.walk([&](Operation *op) {
+    if (llvm::any_of(op->getResultTypes(), isF64) || llvm::any_of(op->getOperandTypes(), isF64)) {
+      op->emitError() << "f64 tensors need a double-precision FPU, which target '" << target.name
+                      << "' lacks (convert the model to f32, or compile for a core with FP64)";
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return failure(walk.wasInterrupted());
+}
+
+} // namespace
+
+std::optional<Artifacts> compileModel(const ::onnx::ModelProto &model, const CompileOptions &options,
+                                      const TargetInfo &target, llvm::raw_ostream &diagnostics) {
+  DialectRegistry registry;
+  registerAllOnnxc(registry);
+  MLIRContext ctx(registry);
+  ctx.disableMultithreading();
+  DiagnosticPrinter printer(ctx, diagnostics);
+  auto fail = [&](const llvm::Twine &msg) -> std::optional<Artifacts> {
+    diagnostics << "onnxc: error: " << msg << "\n";
+    return std::nullopt;
+  };
+
+  ImportOptions importOptions = options.import;
+  importOptions.funcName = options.name + "_impl";
+  OwningOpRef<ModuleOp> module = importModel(ctx, model, importOptions);
+  if (!module)
+    return std::nullopt;
+  attachTarget(*module, target);
+
+  // The ONNX phase runs once; the C signature is read from its result.
+  PassManager onnxPm(&ctx);
+  addOnnxPasses(onnxPm);
+  if (failed(onnxPm.run(*module)) || failed(checkTargetTypes(*module, target)))
+    return std::nullopt;
+  Artifacts artifacts;
+  if (options.phase == Phase::Onnx) {
+    artifacts.output = printed(*module);
+    return artifacts;
+  }
+  auto func = *module->getOps<func::FuncOp>().begin();
+  artifacts.signature = signatureOf(func, options.name);
+  artifacts.signature.workspaceAlign = target.workspaceAlign;
+  // Names live on in the signature; later phases need no argument attributes.
+  func.setAllArgAttrs(llvm::ArrayRef<DictionaryAttr>{});
+  func.setAllResultAttrs(llvm::ArrayRef<DictionaryAttr>{});
+
+  PassManager pm(&ctx);
+  if (failed(applyPassManagerCLOptions(pm))) // --mlir-print-ir-* when the tool registered them
+    return fail("bad pass manager options");
+  addLinalgPasses(pm);
+  if (options.phase >= Phase::LlvmDialect)
+    addCodegenPasses(pm, target);
+  if (failed(pm.run(*module)))
+    return std::nullopt;
+  if (options.phase <= Phase::LlvmDialect) {
+    artifacts.output = printed(*module);
+    return artifacts;
+  }
+
+  std::string error;
+  std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine(target, options.optLevel, error);
+  if (!tm)
+    return fail("cannot create the target machine: " + error);
+  llvm::LLVMContext llvmCtx;
+  std::unique_ptr<llvm::Module> llvmModule = translateModuleToLLVMIR(*module, llvmCtx, options.name);
+  if (!llvmModule)
+    return fail("internal error: translation to LLVM IR failed");
+  prepareLLVMModule(*llvmModule, target, *tm);
+  if (auto ws = (*module)->getAttrOfType<IntegerAttr>(codegen::kWorkspaceSizeAttr))
+    artifacts.signature.workspaceSize = ws.getInt();
+  addAbiEntryPoints(*llvmModule, artifacts.signature, importOptions.funcName);
+  optimizeModule(*llvmModule, *tm, options.optLevel);
+
+  llvm::raw_string_ostream os(artifacts.output);
+  if (options.phase == Phase::Llvm) {
+    llvmModule->print(os, nullptr);
+    return artifacts;
+  }
+  llvm::SmallString<0> code;
+  llvm::raw_svector_ostream codeStream(code);
+  if (!emitMachineCode(*llvmModule, *tm, options.phase == Phase::Asm, codeStream))
+    return fail("target '" + target.name + "' cannot emit this file type");
+  artifacts.output.assign(code.begin(), code.end());
+  if (options.phase == Phase::Obj)
+    artifacts.header = emitHeader(artifacts.signature);
+  return artifacts;
+}
+
+} // namespace onnxc

@@ -1,0 +1,43 @@
+// compileModel(): the one entry that turns a parsed ONNX model into onnxc's artifacts (for onnxc, tests, the fuzzer).
+#ifndef ONNXC_COMPILER_DRIVER_H
+#define ONNXC_COMPILER_DRIVER_H
+
+#include "compiler/Emitter.h"
+#include "compiler/Importer.h"
+#include "compiler/Pipeline.h"
+#include "target/TargetInfo.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+#include <optional>
+#include <string>
+
+namespace onnxc {
+
+/// What to compile and how far.
+struct CompileOptions {
+  ImportOptions import;
+  /// The C symbol prefix (a C identifier).
+  std::string name = "model";
+  Phase phase = Phase::Obj;
+  int optLevel = 3;
+};
+
+/// What a compilation produces.
+struct Artifacts {
+  /// The object file (Phase::Obj), assembly, LLVM IR or MLIR text.
+  std::string output;
+  /// The C header (Phase::Obj only).
+  std::string header;
+  ModelSignature signature;
+};
+
+/// Compiles `model` for `target` up to `options.phase`. Errors are printed to
+/// `diagnostics` as `onnxc: error: ...` lines; returns nothing on error.
+/// `model` must outlive the call (weights are referenced, not copied).
+std::optional<Artifacts> compileModel(const ::onnx::ModelProto &model, const CompileOptions &options,
+                                      const TargetInfo &target, llvm::raw_ostream &diagnostics);
+
+} // namespace onnxc
+
+#endif // ONNXC_COMPILER_DRIVER_H
