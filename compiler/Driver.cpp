@@ -100,7 +100,7 @@ std::optional<Artifacts> compileModel(const ::onnx::ModelProto &model, const Com
   if (auto ws = (*module)->getAttrOfType<IntegerAttr>(codegen::kWorkspaceSizeAttr))
     artifacts.signature.workspaceSize = ws.getInt();
   addAbiEntryPoints(*llvmModule, artifacts.signature, importOptions.funcName);
-  optimizeModule(*llvmModule, *tm, options.optLevel);
+  optimizeModule(*llvmModule, *tm, options.optLevel, /*unrollLoops=*/!target.compactCode);
 
   llvm::raw_string_ostream os(artifacts.output);
   if (options.phase == Phase::Llvm) {

@@ -37,8 +37,10 @@ void addAbiEntryPoints(llvm::Module &module, const ModelSignature &sig,
 /// The C header text for the model.
 std::string emitHeader(const ModelSignature &sig);
 
-/// Runs LLVM's optimization pipeline at `optLevel` (0-3) for `tm`.
-void optimizeModule(llvm::Module &module, llvm::TargetMachine &tm, int optLevel);
+/// Runs LLVM's optimization pipeline at `optLevel` (0-3) for `tm`; without
+/// `unrollLoops` LLVM adds no unrolling of its own (the register tiles are
+/// already unrolled; flash-bound targets keep their code small).
+void optimizeModule(llvm::Module &module, llvm::TargetMachine &tm, int optLevel, bool unrollLoops);
 
 /// Writes an object file or assembly for `module`; false on failure.
 bool emitMachineCode(llvm::Module &module, llvm::TargetMachine &tm, bool assembly,

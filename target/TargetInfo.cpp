@@ -87,6 +87,7 @@ void deriveFacts(TargetInfo &t, const llvm::Triple &triple, const llvm::MCSubtar
   bool bareMetal = triple.getOS() == llvm::Triple::UnknownOS;
   t.hasThreads = !bareMetal;
   t.pic = !bareMetal;
+  t.compactCode = bareMetal;
   if (triple.isX86()) {
     t.vectorBits = has("avx512f") ? 512 : has("avx") ? 256 : 128;
     t.vectorRegisters = has("avx512f") ? 32 : 16;
@@ -238,6 +239,7 @@ void attachTarget(ModuleOp module, const TargetInfo &t) {
       b.getNamedAttr("index_bits", b.getI64IntegerAttr(t.indexBits)),
       b.getNamedAttr("pointer_bits", b.getI64IntegerAttr(t.pointerBits)),
       b.getNamedAttr("threads", b.getBoolAttr(t.hasThreads)),
+      b.getNamedAttr("compact_code", b.getBoolAttr(t.compactCode)),
       b.getNamedAttr("hardware_f64", b.getBoolAttr(t.hardwareF64)),
       b.getNamedAttr("workspace_align", b.getI64IntegerAttr(t.workspaceAlign)),
       b.getNamedAttr("weight_align", b.getI64IntegerAttr(t.weightAlign)),
@@ -277,6 +279,7 @@ TargetInfo targetOf(Operation *op) {
   num("index_bits", t.indexBits);
   num("pointer_bits", t.pointerBits);
   flag("threads", t.hasThreads);
+  flag("compact_code", t.compactCode);
   flag("hardware_f64", t.hardwareF64);
   num("workspace_align", t.workspaceAlign);
   num("weight_align", t.weightAlign);

@@ -4,8 +4,12 @@
 // innermost axis across vector lanes, so a constant operand of a reduction
 // that varies along that axis is stored with it innermost: its data is
 // permuted at compile time and its indexing map permuted to match. A constant
-// seen through a static unit-stride tensor.extract_slice is sliced too.
+// (dense or dense_resource) seen through reshapes and a static unit-stride
+// tensor.extract_slice is sliced too.
 #include "codegen/Passes.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 
 using namespace mlir;
 
@@ -15,55 +19,72 @@ namespace onnxc::codegen {
 
 namespace {
 
-/// Constant data seen through an optional static slice: the source attribute,
-/// the slice's offsets and sizes (the whole tensor without a slice).
+/// Constant data seen through optional reshapes and a static slice: the raw
+/// row-major bytes (dense or dense_resource) in the reshaped `type`, and the
+/// slice's offsets and sizes (the whole tensor without a slice).
 struct ConstantView {
-  DenseElementsAttr data;
+  ArrayRef<char> raw;
+  Attribute splat; // set instead of `raw` for a splat
+  RankedTensorType type;
   SmallVector<int64_t> offsets, sizes;
-  Operation *slice = nullptr;
 };
 
 std::optional<ConstantView> constantView(Value v) {
   ConstantView view;
+  bool sliced = false;
   if (auto slice = v.getDefiningOp<tensor::ExtractSliceOp>()) {
-    auto src = slice.getSourceType();
-    if (!slice.hasUnitStride() || slice.getResultType().getRank() != src.getRank() ||
+    if (!slice.hasUnitStride() || slice.getResultType().getRank() != slice.getSourceType().getRank() ||
         ShapedType::isDynamicShape(slice.getStaticOffsets()) || ShapedType::isDynamicShape(slice.getStaticSizes()))
       return std::nullopt;
     view.offsets.assign(slice.getStaticOffsets().begin(), slice.getStaticOffsets().end());
     view.sizes.assign(slice.getStaticSizes().begin(), slice.getStaticSizes().end());
-    view.slice = slice;
+    sliced = true;
     v = slice.getSource();
   }
+  view.type = dyn_cast<RankedTensorType>(v.getType());
+  // Row-major reshapes keep the bytes; only the view's shape changes.
+  while (v.getDefiningOp<tensor::CollapseShapeOp>() || v.getDefiningOp<tensor::ExpandShapeOp>())
+    v = v.getDefiningOp()->getOperand(0);
   auto constant = v.getDefiningOp<arith::ConstantOp>();
-  if (!constant)
+  if (!constant || !view.type || !view.type.hasStaticShape() ||
+      getElementTypeOrSelf(view.type).getIntOrFloatBitWidth() % 8 != 0)
     return std::nullopt;
-  view.data = dyn_cast<DenseElementsAttr>(constant.getValue());
-  auto type = view.data ? dyn_cast<RankedTensorType>(view.data.getType()) : RankedTensorType();
-  if (!type || !type.hasStaticShape() || getElementTypeOrSelf(type).getIntOrFloatBitWidth() % 8 != 0)
+  if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue())) {
+    if (dense.isSplat())
+      view.splat = dense.getSplatValue<Attribute>();
+    else
+      view.raw = dense.getRawData();
+  } else if (auto resource = dyn_cast<DenseResourceElementsAttr>(constant.getValue())) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return std::nullopt;
+    view.raw = blob->getData();
+  } else {
     return std::nullopt;
-  if (!view.slice) {
-    view.offsets.assign(type.getRank(), 0);
-    view.sizes.assign(type.getShape().begin(), type.getShape().end());
+  }
+  size_t bytes = view.type.getNumElements() * (view.type.getElementTypeBitWidth() / 8);
+  if (!view.splat && view.raw.size() != bytes)
+    return std::nullopt;
+  if (!sliced) {
+    view.offsets.assign(view.type.getRank(), 0);
+    view.sizes.assign(view.type.getShape().begin(), view.type.getShape().end());
   }
   return view;
 }
 
 /// `view`'s elements with dimension perm[i] of the view as dimension i.
 DenseElementsAttr permuted(const ConstantView &view, ArrayRef<int64_t> perm) {
-  auto srcType = cast<RankedTensorType>(view.data.getType());
-  int64_t rank = srcType.getRank();
+  int64_t rank = view.type.getRank();
   SmallVector<int64_t> shape;
   for (int64_t p : perm)
     shape.push_back(view.sizes[p]);
-  auto type = RankedTensorType::get(shape, srcType.getElementType());
-  if (view.data.isSplat())
-    return DenseElementsAttr::get(type, view.data.getSplatValue<Attribute>());
-  size_t elemBytes = srcType.getElementTypeBitWidth() / 8;
-  ArrayRef<char> raw = view.data.getRawData();
+  auto type = RankedTensorType::get(shape, view.type.getElementType());
+  if (view.splat)
+    return DenseElementsAttr::get(type, view.splat);
+  size_t elemBytes = view.type.getElementTypeBitWidth() / 8;
   SmallVector<int64_t> srcStrides(rank, 1);
   for (int64_t d = rank - 2; d >= 0; --d)
-    srcStrides[d] = srcStrides[d + 1] * srcType.getDimSize(d + 1);
+    srcStrides[d] = srcStrides[d + 1] * view.type.getDimSize(d + 1);
   int64_t count = type.getNumElements();
   std::vector<char> out(count * elemBytes);
   SmallVector<int64_t> idx(rank, 0); // index in the new layout
@@ -71,7 +92,7 @@ DenseElementsAttr permuted(const ConstantView &view, ArrayRef<int64_t> perm) {
     int64_t src = 0;
     for (int64_t d = 0; d < rank; ++d)
       src += (view.offsets[perm[d]] + idx[d]) * srcStrides[perm[d]];
-    std::memcpy(&out[i * elemBytes], &raw[src * elemBytes], elemBytes);
+    std::memcpy(&out[i * elemBytes], &view.raw[src * elemBytes], elemBytes);
     for (int64_t d = rank - 1; d >= 0 && ++idx[d] == shape[d]; --d)
       idx[d] = 0;
   }
