@@ -171,6 +171,8 @@ MODELS = {
     "reshape_by_input": reshape_by_input,
     "range_from_input": range_from_input,
     "quantize": quantize,
+    "add_f64": lambda: graph_model([helper.make_node("Add", ["x", "x"], ["y"], name="add0")],
+                                   [("x", TensorProto.DOUBLE, [2, 3])], [("y", TensorProto.DOUBLE, [2, 3])]),
     "resize_not_larger_v18": lambda: resize([None, None, [7, 8]], shape=(1, 3, 4, 6), axes=[2, 3],
                                             keep_aspect_ratio_policy="not_larger", mode="linear"),
     "resize_not_smaller_v18": lambda: resize([None, None, [7, 8]], shape=(1, 3, 4, 6), axes=[-2, -1],
