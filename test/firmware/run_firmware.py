@@ -33,6 +33,11 @@ class StepError(Exception):
     pass
 
 
+# Symbols a Cortex-M object may reference: the shim, and memcpy/memset/memmove
+# under their C or ARM run-time ABI names (every ARM C library defines both).
+ALLOWED_UNDEFINED = re.compile(r"onnxc_\w+|mem(cpy|move|set)|__aeabi_mem(cpy|move|set|clr)[48]?")
+
+
 def run(step, cmd, timeout, cwd=None):
     """Runs cmd; returns its combined output or raises StepError with the details."""
     print(f"[{step}] {shlex.join(cmd)}", flush=True)
@@ -151,7 +156,15 @@ def main():
         print(f"size: text={sizes['text']} rodata={sizes['rodata']} data={sizes['data']} "
               f"bss={sizes['bss']} workspace={ws} ({args.name}, {args.target})")
         undefined = run("nm", ["arm-none-eabi-nm", "-u", target_obj], 60).split()
-        print("undefined:", " ".join(s for s in undefined if s != "U") or "(none)")
+        undefined = [s for s in undefined if s != "U"]
+        print("undefined:", " ".join(undefined) or "(none)")
+        # The contract: only the shim and memcpy/memset (or their ARM EABI names).
+        stray = [s for s in undefined if not ALLOWED_UNDEFINED.fullmatch(s)]
+        if stray:
+            failures.append("the object references " + ", ".join(stray) +
+                            " (only onnxc_* and memcpy/memset are allowed)")
+        if sizes["data"] or sizes["bss"]:
+            failures.append(f"the object has mutable data (.data {sizes['data']}, .bss {sizes['bss']} bytes)")
         if args.max_text is not None and sizes["text"] > args.max_text:
             failures.append(f"text is {sizes['text']} bytes, above --max-text {args.max_text}")
         if args.max_workspace is not None and ws > args.max_workspace:
