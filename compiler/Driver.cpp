@@ -45,6 +45,7 @@ std::optional<Artifacts> compileModel(const ::onnx::ModelProto &model, const Com
   registerAllOnnxc(registry);
   MLIRContext ctx(registry);
   ctx.disableMultithreading();
+  ctx.printOpOnDiagnostic(false); // errors name the node; no IR dumps
   DiagnosticPrinter printer(ctx, diagnostics);
   auto fail = [&](const llvm::Twine &msg) -> std::optional<Artifacts> {
     diagnostics << "onnxc: error: " << msg << "\n";
@@ -60,6 +61,8 @@ std::optional<Artifacts> compileModel(const ::onnx::ModelProto &model, const Com
 
   // The ONNX phase runs once; the C signature is read from its result.
   PassManager onnxPm(&ctx);
+  if (failed(applyPassManagerCLOptions(onnxPm))) // --mlir-print-ir-* when the tool registered them
+    return fail("bad pass manager options");
   addOnnxPasses(onnxPm);
   if (failed(onnxPm.run(*module)) || failed(checkTargetTypes(*module, target)))
     return std::nullopt;

@@ -150,7 +150,8 @@ std::optional<TargetInfo> resolveTarget(const std::string &target, const std::st
       alias = &a;
   if (alias) {
     t.triple = llvm::Triple::normalize(alias->triple);
-  } else if (name.find('-') != std::string::npos) {
+  } else if (name.find('-') != std::string::npos &&
+             llvm::Triple(llvm::Triple::normalize(name)).getArch() != llvm::Triple::UnknownArch) {
     t.triple = llvm::Triple::normalize(name);
   } else {
     error = "unknown --target '" + name + "' (known targets: " + knownTargetList() + ")";
@@ -189,6 +190,11 @@ std::optional<TargetInfo> resolveTarget(const std::string &target, const std::st
     return std::nullopt;
   }
   deriveFacts(t, triple, *sti, tm->createDataLayout());
+  if (t.floatAbi == FloatAbi::Hard && !sti->checkFeatures("+fpregs")) {
+    error = "--target '" + name + "' uses the hard-float ABI but CPU '" + t.cpu +
+            "' has no FPU: name the core with --mcpu (e.g. cortex-m4) (known targets: " + knownTargetList() + ")";
+    return std::nullopt;
+  }
   return t;
 }
 

@@ -1,6 +1,7 @@
 // Small CPU codegen rewrites: math approximations, copies (memref.copy -> linalg.copy, repeated results), empty arguments.
 #include "codegen/Passes.h"
 
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Math/Transforms/Approximation.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -23,6 +24,8 @@ struct ApproximateMathPass : impl::ApproximateMathBase<ApproximateMathPass> {
     populateMathF32ExpansionPatterns(patterns, all);
     populateMathPolynomialApproximationPatterns(patterns, all);
     populateMathAlgebraicSimplificationPatterns(patterns);
+    // bf16 <-> f32 as integer arithmetic: no __truncsfbf2 from the C library.
+    arith::populateExpandBFloat16Patterns(patterns);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
