@@ -191,8 +191,10 @@ std::optional<TargetInfo> resolveTarget(const std::string &target, const std::st
   }
   deriveFacts(t, triple, *sti, tm->createDataLayout());
   if (t.floatAbi == FloatAbi::Hard && !sti->checkFeatures("+fpregs")) {
-    error = "--target '" + name + "' uses the hard-float ABI but CPU '" + t.cpu +
-            "' has no FPU: name the core with --mcpu (e.g. cortex-m4) (known targets: " + knownTargetList() + ")";
+    error = "--target '" + name + "' uses the hard-float ABI, but CPU '" + t.cpu + "'" +
+            (t.features.empty() ? "" : " with --mattr '" + t.features + "'") +
+            " has no FPU: name a core with an FPU with --mcpu (e.g. cortex-m4) and keep its FPU (known targets: " +
+            knownTargetList() + ")";
     return std::nullopt;
   }
   return t;
