@@ -18,6 +18,8 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
 
+#include <cmath>
+
 using namespace mlir;
 
 namespace onnxc::codegen {
@@ -182,9 +184,15 @@ std::optional<TilePlan> planFor(linalg::GenericOp op, int64_t vectorBits, int64_
       break;
     }
   }
-  if (plan.row >= 0)
-    plan.rowTile = std::min(plan.extents[plan.row], maxAccumulators);
   int64_t laneVectorsNeeded = llvm::divideCeil(plan.extents[plan.lane], plan.width);
+  // Scalar tiles (no vector registers) load one operand per row and one per
+  // lane: a square tile loads the fewest per multiply-add. Vector tiles keep
+  // all rows, each sharing the lane vectors' loads.
+  int64_t rowLimit = maxAccumulators;
+  if (plan.width == 1)
+    rowLimit = std::max<int64_t>(maxAccumulators / std::min(laneVectorsNeeded, (int64_t)std::sqrt((double)maxAccumulators)), 1);
+  if (plan.row >= 0)
+    plan.rowTile = std::min(plan.extents[plan.row], rowLimit);
   plan.laneVectors = std::clamp<int64_t>(maxAccumulators / plan.rowTile, 1, laneVectorsNeeded);
   return plan;
 }
