@@ -1,5 +1,6 @@
 // Helpers shared by the onnx -> linalg lowering families (tensor building blocks).
 #include "lowering/Common.h"
+#include "dialects/onnx/OnnxUtils.h"
 
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 
@@ -179,7 +180,6 @@ Value reduce(OpBuilder &b, Location loc, Value src, ArrayRef<int64_t> axes,
 
 } // namespace onnxc::lowering
 
-#include "dialects/onnx/OnnxUtils.h"
 
 namespace onnxc::lowering {
 

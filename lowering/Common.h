@@ -9,6 +9,10 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/Transforms/DialectConversion.h"
 
+namespace onnxc::onnx {
+struct WindowGeometry;
+} // namespace onnxc::onnx
+
 namespace onnxc::lowering {
 
 using BodyFn = llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
@@ -100,14 +104,6 @@ void populateGridSamplePatterns(mlir::RewritePatternSet &patterns);
 void populateRecurrentPatterns(mlir::RewritePatternSet &patterns);
 void populateResizePatterns(mlir::RewritePatternSet &patterns);
 
-} // namespace onnxc::lowering
-
-#endif // ONNXC_LOWERING_COMMON_H
-
-namespace onnxc::onnx {
-struct WindowGeometry;
-}
-namespace onnxc::lowering {
 /// For each kernel offset (row-major over the window), the strided slice of
 /// `padded` (spatial axes last, `lead` leading axes) that the offset reads.
 llvm::SmallVector<mlir::Value> windowSlices(mlir::OpBuilder &b, mlir::Location loc,
@@ -117,4 +113,7 @@ llvm::SmallVector<mlir::Value> windowSlices(mlir::OpBuilder &b, mlir::Location l
 /// End padding that keeps every window of `g` inside the input (ceil_mode overrun).
 llvm::SmallVector<int64_t> windowOverrun(llvm::ArrayRef<int64_t> inSizes,
                                          const onnx::WindowGeometry &g);
+
 } // namespace onnxc::lowering
+
+#endif // ONNXC_LOWERING_COMMON_H

@@ -2,7 +2,10 @@
 #include "dialects/onnx/OnnxUtils.h"
 #include "dialects/onnx/OnnxDialect.h"
 
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
@@ -324,7 +327,6 @@ computeTransposePerm(int64_t rank, std::optional<ArrayRef<int64_t>> perm,
 
 } // namespace onnxc::onnx
 
-#include "mlir/IR/DialectResourceBlobManager.h"
 
 namespace onnxc::onnx {
 
@@ -351,8 +353,6 @@ std::optional<std::vector<float>> getConstantF32Data(Value v) {
 
 } // namespace onnxc::onnx
 
-#include "mlir/IR/Diagnostics.h"
-#include "mlir/Interfaces/FunctionInterfaces.h"
 
 namespace onnxc::onnx {
 
