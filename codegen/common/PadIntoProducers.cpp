@@ -24,7 +24,7 @@ struct PadIntoProducer : OpRewritePattern<tensor::PadOp> {
     Value padValue = pad.getConstantPaddingValue();
     auto producer = pad.getSource().getDefiningOp<linalg::GenericOp>();
     if (!padValue || !producer || producer->getNumResults() != 1 || !pad.getSource().hasOneUse() ||
-        !pad.getResultType().hasStaticShape() || pad.hasZeroLowPad() && pad.hasZeroHighPad())
+        !pad.getResultType().hasStaticShape() || (pad.hasZeroLowPad() && pad.hasZeroHighPad()))
       return rewriter.notifyMatchFailure(pad, "not a constant pad of a sole-use generic");
     OpOperand *init = producer.getDpsInitOperand(0);
     if (!init->get().getDefiningOp<tensor::EmptyOp>() || producer.payloadUsesValueFromOperand(init))

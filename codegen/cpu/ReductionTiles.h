@@ -6,10 +6,15 @@
 
 namespace onnxc::codegen {
 
-/// A buffer read or written at `map` of a reduction's loop indices.
+/// A buffer read or written at `map` of a reduction's loop indices. With
+/// `low` set, `mem` holds only the interior of a padded input: `map` gives
+/// padded indices, the interior starts at `low` and spans `sizes`, and reads
+/// outside it give `padValue`.
 struct Access {
   mlir::Value mem;
   mlir::AffineMap map;
+  llvm::SmallVector<int64_t> low, sizes;
+  mlir::Value padValue;
 };
 
 /// Elementwise generics that a reduction's tiles absorb, so its result buffer
@@ -27,6 +32,15 @@ struct TileFusion {
 /// What `op` (a reduction on buffers) can absorb; with neither prologue nor
 /// epilogue the tiles read and write the op's own output.
 TileFusion findTileFusion(mlir::linalg::GenericOp op);
+
+/// Inputs of `op` whose buffer is only a constant border around one interior
+/// that other ops write (a pad written in place by its producer, or a copied
+/// graph input): each such buffer is replaced by its interior alone, so no
+/// padded buffer is allocated, and the access is returned by operand number
+/// (reads of the border become guarded loads). Ops to erase, in order, once
+/// `op` is gone are appended to `deadAfter`.
+llvm::DenseMap<unsigned, Access> unpadInputs(mlir::linalg::GenericOp op,
+                                             llvm::SmallVectorImpl<mlir::Operation *> &deadAfter);
 
 } // namespace onnxc::codegen
 

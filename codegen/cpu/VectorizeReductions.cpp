@@ -210,14 +210,16 @@ public:
   /// Reductions of fewer than `minParallelWork` iterations stay on the calling
   /// thread: waking the pool would cost more than they take.
   TileEmitter(linalg::GenericOp op, const TilePlan &plan, const TileFusion &fusion,
-              int64_t minParallelWork, bool threads)
+              int64_t minParallelWork, bool threads, const DenseMap<unsigned, Access> &padded)
       : op(op), plan(plan), fusion(fusion), loc(op.getLoc()), dims(plan.extents.size()) {
     int64_t work = 1;
     for (int64_t e : plan.extents)
       work = std::min<int64_t>(work * e, minParallelWork);
     parallelMarked = !threads || work < minParallelWork;
-    for (OpOperand *in : op.getDpsInputOperands())
-      inputs.push_back(accessOf(op, in));
+    for (OpOperand *in : op.getDpsInputOperands()) {
+      auto it = padded.find(in->getOperandNumber());
+      inputs.push_back(it != padded.end() ? it->second : accessOf(op, in));
+    }
   }
 
   void emit(OpBuilder &b) {
@@ -320,6 +322,8 @@ private:
   Value read(OpBuilder &b, const Access &a, Value lane, Value row, int64_t lanes) {
     Type elem = getElementTypeOrSelf(a.mem.getType());
     SmallVector<Value> idx = indicesOf(b, a.map, lane, row);
+    if (!a.low.empty())
+      return readPadded(b, a, idx, lanes);
     if (!usesDim(a.map, plan.lane)) {
       Value s = memref::LoadOp::create(b, loc, a.mem, idx);
       return vector::BroadcastOp::create(b, loc, vectorOf(elem), s);
@@ -334,6 +338,62 @@ private:
     for (int64_t l = 0; l < plan.width; ++l)
       elems.push_back(memref::LoadOp::create(b, loc, a.mem, laneIndices(b, a.map, idx, l < lanes ? l : 0)));
     return vector::FromElementsOp::create(b, loc, vectorOf(elem), elems);
+  }
+
+  /// Padded indices `idx` of `a` moved into its interior, and whether they
+  /// lie inside it (invalid ones become 0, so a load stays in bounds).
+  std::pair<Value, SmallVector<Value>> interiorIndices(OpBuilder &b, const Access &a, ArrayRef<Value> idx) {
+    Value valid = arith::ConstantIntOp::create(b, loc, 1, 1);
+    Value zero = index(b, 0);
+    SmallVector<Value> inner;
+    for (auto [d, padded] : llvm::enumerate(idx)) {
+      Value i = scaled(b, padded, 1, -a.low[d]);
+      Value inRange = arith::AndIOp::create(
+          b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, i, zero),
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, i, index(b, a.sizes[d])));
+      valid = arith::AndIOp::create(b, loc, valid, inRange);
+      inner.push_back(i);
+    }
+    for (Value &i : inner)
+      i = arith::SelectOp::create(b, loc, valid, i, zero);
+    return {valid, inner};
+  }
+
+  /// The element of `a` at padded indices `idx`: from the interior, or the
+  /// pad value outside it.
+  Value readPaddedElement(OpBuilder &b, const Access &a, ArrayRef<Value> idx) {
+    auto [valid, inner] = interiorIndices(b, a, idx);
+    Value v = memref::LoadOp::create(b, loc, a.mem, inner);
+    return arith::SelectOp::create(b, loc, valid, v, a.padValue);
+  }
+
+  /// The vector of padded input `a` at padded indices `idx` (lane 0): one
+  /// vector load when its first and last lanes lie inside the interior and
+  /// the lanes are contiguous, else an element at a time.
+  Value readPadded(OpBuilder &b, const Access &a, ArrayRef<Value> idx, int64_t lanes) {
+    Type elem = getElementTypeOrSelf(a.mem.getType());
+    if (!usesDim(a.map, plan.lane))
+      return vector::BroadcastOp::create(b, loc, vectorOf(elem), readPaddedElement(b, a, idx));
+    auto elementwise = [&](OpBuilder &nb) -> Value {
+      SmallVector<Value> elems;
+      for (int64_t l = 0; l < plan.width; ++l)
+        elems.push_back(readPaddedElement(nb, a, laneIndices(nb, a.map, idx, l < lanes ? l : 0)));
+      return vector::FromElementsOp::create(nb, loc, vectorOf(elem), elems);
+    };
+    if (lanes == 1 || !isContiguousAlong(a, plan.lane))
+      return elementwise(b);
+    auto [firstValid, inner] = interiorIndices(b, a, idx);
+    Value lastValid = interiorIndices(b, a, laneIndices(b, a.map, idx, lanes - 1)).first;
+    Value whole = arith::AndIOp::create(b, loc, firstValid, lastValid);
+    auto ifOp = scf::IfOp::create(
+        b, loc, whole,
+        [&](OpBuilder &nb, Location l) {
+          SmallVector<bool> inBounds{lanes == plan.width};
+          Value v = vector::TransferReadOp::create(nb, l, vectorOf(elem), a.mem, inner, a.padValue, inBounds);
+          scf::YieldOp::create(nb, l, v);
+        },
+        [&](OpBuilder &nb, Location l) { scf::YieldOp::create(nb, l, elementwise(nb)); });
+    return ifOp.getResult(0);
   }
 
   /// Stores lanes [0, lanes) of `value` at (lane, row) of `a`.
@@ -500,11 +560,19 @@ struct VectorizeReductionsPass : impl::VectorizeReductionsBase<VectorizeReductio
                                !lanesAddressable(fusion.epilogueInputs, plan->lane))) ||
           lanePosition(fusion.result.map, plan->lane) < 0)
         fusion = TileFusion{{}, {}, {}, {}, accessOf(op, op.getDpsInitOperand(0)), {}};
+      // Flash- and RAM-bound targets read padded inputs through guards
+      // instead of keeping a padded buffer.
+      SmallVector<Operation *> deadPads;
+      DenseMap<unsigned, Access> padded;
+      if (target.compactCode)
+        padded = unpadInputs(op, deadPads);
       OpBuilder b(op);
-      TileEmitter(op, *plan, fusion, minParallelWork, target.hasThreads).emit(b);
+      TileEmitter(op, *plan, fusion, minParallelWork, target.hasThreads, padded).emit(b);
       Value buffer = op.getDpsInitOperand(0)->get();
       op.erase();
       for (Operation *dead : fusion.deadAfter)
+        dead->erase();
+      for (Operation *dead : deadPads)
         dead->erase();
       if (auto alloc = buffer.getDefiningOp<memref::AllocOp>(); alloc && alloc->use_empty())
         alloc.erase();
