@@ -16,6 +16,41 @@ namespace onnxc::codegen {
 #include "codegen/Passes.h.inc"
 
 namespace {
+/// floor(x) without a rounding instruction (Cortex-M4's FPv4 has none, and
+/// LLVM would call libm's floorf): truncate through an integer, step down for
+/// negative non-integers, keep x when it is already integral (|x| >= 2^mantissa,
+/// inf, NaN), and keep x's sign (floor(-0) = -0).
+struct ExpandFloor : OpRewritePattern<math::FloorOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(math::FloorOp op, PatternRewriter &rewriter) const override {
+    Type type = op.getType();
+    auto elem = dyn_cast<FloatType>(getElementTypeOrSelf(type));
+    if (!elem || (!elem.isF32() && !elem.isF64()))
+      return rewriter.notifyMatchFailure(op, "only f32 and f64");
+    Location loc = op.getLoc();
+    Value x = op.getOperand();
+    auto splat = [&](double v) -> Value {
+      TypedAttr attr = rewriter.getFloatAttr(elem, v);
+      if (auto vt = dyn_cast<VectorType>(type))
+        attr = DenseElementsAttr::get(vt, attr);
+      return arith::ConstantOp::create(rewriter, loc, attr);
+    };
+    Type intType = rewriter.getIntegerType(elem.getWidth());
+    if (auto vt = dyn_cast<VectorType>(type))
+      intType = VectorType::get(vt.getShape(), intType);
+    Value truncated = arith::SIToFPOp::create(rewriter, loc, type, arith::FPToSIOp::create(rewriter, loc, intType, x));
+    Value above = arith::CmpFOp::create(rewriter, loc, arith::CmpFPredicate::OGT, truncated, x);
+    Value stepped = arith::SelectOp::create(rewriter, loc, above,
+                                            arith::SubFOp::create(rewriter, loc, truncated, splat(1.0)), truncated);
+    double integral = elem.isF32() ? 8388608.0 : 4503599627370496.0; // 2^23, 2^52
+    Value isIntegral = arith::CmpFOp::create(rewriter, loc, arith::CmpFPredicate::UGE,
+                                             math::AbsFOp::create(rewriter, loc, x), splat(integral));
+    Value result = arith::SelectOp::create(rewriter, loc, isIntegral, x, stepped);
+    rewriter.replaceOpWithNewOp<math::CopySignOp>(op, result, x);
+    return success();
+  }
+};
+
 struct ApproximateMathPass : impl::ApproximateMathBase<ApproximateMathPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
@@ -26,6 +61,7 @@ struct ApproximateMathPass : impl::ApproximateMathBase<ApproximateMathPass> {
     populateMathAlgebraicSimplificationPatterns(patterns);
     // bf16 <-> f32 as integer arithmetic: no __truncsfbf2 from the C library.
     arith::populateExpandBFloat16Patterns(patterns);
+    patterns.add<ExpandFloor>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
