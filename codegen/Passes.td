@@ -8,7 +8,9 @@ def ApproximateMath : Pass<"onnxc-approximate-math", "mlir::func::FuncOp"> {
   let summary = "Expands math ops into arithmetic and polynomial approximations";
   let description = [{
     exp, log, log1p, tanh, erf, pow and friends become polynomials and
-    arithmetic, so generated code calls no libm function.
+    arithmetic, floor an integer round trip and bf16 casts integer
+    arithmetic, so generated code calls no libm or compiler-rt function on
+    any target (the Cortex-M4 has no rounding instruction).
   }];
   let dependentDialects = ["mlir::arith::ArithDialect", "mlir::math::MathDialect",
                            "mlir::vector::VectorDialect"];
