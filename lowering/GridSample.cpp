@@ -67,7 +67,9 @@ struct Sampler {
     Value valid = arith::AndIOp::create(
         b, loc, arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGE, p, c(0)),
         arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLE, p, c(size - 1)));
-    Value i = arith::FPToSIOp::create(b, loc, b.getI64Type(), clip(p, 0, size - 1));
+    // i32 when the axis allows: 32-bit targets convert it without a libgcc call.
+    Type intType = size <= INT32_MAX ? b.getI32Type() : b.getI64Type();
+    Value i = arith::FPToSIOp::create(b, loc, intType, clip(p, 0, size - 1));
     return {arith::IndexCastOp::create(b, loc, b.getIndexType(), i), weight, valid};
   }
   /// The taps of one axis for grid coordinate `g`.

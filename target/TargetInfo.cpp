@@ -169,7 +169,7 @@ std::optional<TargetInfo> resolveTarget(const std::string &target, const std::st
   std::unique_ptr<llvm::MCSubtargetInfo> base(llvmTarget->createMCSubtargetInfo(triple, "", ""));
   if (!mcpu.empty()) {
     if (!base || !base->isCPUStringValid(mcpu)) {
-      error = "--mcpu '" + mcpu + "' is not a CPU of target '" + name + "'";
+      error = "--mcpu '" + mcpu + "' is not a CPU of target '" + name + "' (known targets: " + knownTargetList() + ")";
       return std::nullopt;
     }
     t.cpu = mcpu;

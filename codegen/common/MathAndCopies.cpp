@@ -16,37 +16,99 @@ namespace onnxc::codegen {
 #include "codegen/Passes.h.inc"
 
 namespace {
-/// floor(x) without a rounding instruction (Cortex-M4's FPv4 has none, and
-/// LLVM would call libm's floorf): truncate through an integer, step down for
-/// negative non-integers, keep x when it is already integral (|x| >= 2^mantissa,
-/// inf, NaN), and keep x's sign (floor(-0) = -0).
-struct ExpandFloor : OpRewritePattern<math::FloorOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(math::FloorOp op, PatternRewriter &rewriter) const override {
-    Type type = op.getType();
-    auto elem = dyn_cast<FloatType>(getElementTypeOrSelf(type));
-    if (!elem || (!elem.isF32() && !elem.isF64()))
-      return rewriter.notifyMatchFailure(op, "only f32 and f64");
-    Location loc = op.getLoc();
-    Value x = op.getOperand();
-    auto splat = [&](double v) -> Value {
-      TypedAttr attr = rewriter.getFloatAttr(elem, v);
-      if (auto vt = dyn_cast<VectorType>(type))
-        attr = DenseElementsAttr::get(vt, attr);
-      return arith::ConstantOp::create(rewriter, loc, attr);
-    };
-    Type intType = rewriter.getIntegerType(elem.getWidth());
+/// Builds rounding and min/max from comparisons, selects and same-width
+/// integer conversions: no libm call (the Cortex-M4 has no rounding or maxnum
+/// instruction, nor x86-64 before SSE4.1) and no 64-bit conversion helper on
+/// 32-bit targets (upstream's expansions go through i64).
+class RoundingBuilder {
+public:
+  RoundingBuilder(PatternRewriter &rewriter, Operation *op)
+      : b(rewriter), loc(op->getLoc()), type(op->getResult(0).getType()),
+        elem(cast<FloatType>(getElementTypeOrSelf(type))) {}
+
+  static bool supports(Type t) {
+    auto f = dyn_cast<FloatType>(getElementTypeOrSelf(t));
+    return f && (f.isF32() || f.isF64());
+  }
+
+  Value constant(double v) {
+    TypedAttr attr = b.getFloatAttr(elem, v);
+    if (auto vt = dyn_cast<VectorType>(type))
+      attr = DenseElementsAttr::get(vt, attr);
+    return arith::ConstantOp::create(b, loc, attr);
+  }
+  Value cmp(arith::CmpFPredicate p, Value x, Value y) { return arith::CmpFOp::create(b, loc, p, x, y); }
+  Value select(Value c, Value x, Value y) { return arith::SelectOp::create(b, loc, c, x, y); }
+  Value abs(Value x) { return math::AbsFOp::create(b, loc, x); }
+  Value add(Value x, Value y) { return arith::AddFOp::create(b, loc, x, y); }
+  Value sub(Value x, Value y) { return arith::SubFOp::create(b, loc, x, y); }
+  /// Whether |x| is already integral (or inf, or NaN: unordered).
+  Value integral(Value x) {
+    return cmp(arith::CmpFPredicate::UGE, abs(x), constant(elem.isF32() ? 8388608.0 : 4503599627370496.0));
+  }
+  /// floor(x): truncate through an integer, step down below negative values.
+  Value floor(Value x) {
+    Type intType = b.getIntegerType(elem.getWidth());
     if (auto vt = dyn_cast<VectorType>(type))
       intType = VectorType::get(vt.getShape(), intType);
-    Value truncated = arith::SIToFPOp::create(rewriter, loc, type, arith::FPToSIOp::create(rewriter, loc, intType, x));
-    Value above = arith::CmpFOp::create(rewriter, loc, arith::CmpFPredicate::OGT, truncated, x);
-    Value stepped = arith::SelectOp::create(rewriter, loc, above,
-                                            arith::SubFOp::create(rewriter, loc, truncated, splat(1.0)), truncated);
-    double integral = elem.isF32() ? 8388608.0 : 4503599627370496.0; // 2^23, 2^52
-    Value isIntegral = arith::CmpFOp::create(rewriter, loc, arith::CmpFPredicate::UGE,
-                                             math::AbsFOp::create(rewriter, loc, x), splat(integral));
-    Value result = arith::SelectOp::create(rewriter, loc, isIntegral, x, stepped);
-    rewriter.replaceOpWithNewOp<math::CopySignOp>(op, result, x);
+    Value t = arith::SIToFPOp::create(b, loc, type, arith::FPToSIOp::create(b, loc, intType, x));
+    Value stepped = select(cmp(arith::CmpFPredicate::OGT, t, x), sub(t, constant(1.0)), t);
+    return math::CopySignOp::create(b, loc, select(integral(x), x, stepped), x);
+  }
+  /// Round half away from zero: floor(|x|), plus one from a fraction of 0.5 up.
+  Value round(Value x) {
+    Value a = abs(x), t = floor(a);
+    Value up = select(cmp(arith::CmpFPredicate::OGE, sub(a, t), constant(0.5)), add(t, constant(1.0)), t);
+    return math::CopySignOp::create(b, loc, select(integral(x), x, up), x);
+  }
+  /// Round half to even: adding and subtracting 2^mantissa rounds |x| in the
+  /// default rounding mode.
+  Value roundEven(Value x) {
+    Value big = constant(elem.isF32() ? 8388608.0 : 4503599627370496.0);
+    Value r = sub(add(abs(x), big), big);
+    return math::CopySignOp::create(b, loc, select(integral(x), x, r), x);
+  }
+
+private:
+  PatternRewriter &b;
+  Location loc;
+  Type type;
+  FloatType elem;
+};
+
+/// One pattern per op, ahead of upstream's expansions (benefit 2).
+template <typename Op>
+struct ExpandRounding : OpRewritePattern<Op> {
+  ExpandRounding(MLIRContext *ctx) : OpRewritePattern<Op>(ctx, /*benefit=*/2) {}
+  LogicalResult matchAndRewrite(Op op, PatternRewriter &rewriter) const override {
+    if (!RoundingBuilder::supports(op.getType()))
+      return rewriter.notifyMatchFailure(op, "only f32 and f64");
+    RoundingBuilder r(rewriter, op);
+    Value x = op->getOperand(0), result;
+    if constexpr (std::is_same_v<Op, math::FloorOp>)
+      result = r.floor(x);
+    else if constexpr (std::is_same_v<Op, math::CeilOp>) // ceil(x) = -floor(-x)
+      result = arith::NegFOp::create(rewriter, op.getLoc(), r.floor(arith::NegFOp::create(rewriter, op.getLoc(), x)));
+    else if constexpr (std::is_same_v<Op, math::RoundOp>)
+      result = r.round(x);
+    else
+      result = r.roundEven(x);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// maxnumf/minnumf (NaN loses): the ordered comparison, or the other operand
+/// when the second is NaN.
+template <typename Op, arith::CmpFPredicate Pred>
+struct ExpandMinMaxNum : OpRewritePattern<Op> {
+  using OpRewritePattern<Op>::OpRewritePattern;
+  LogicalResult matchAndRewrite(Op op, PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value a = op.getLhs(), b = op.getRhs();
+    Value takeA = arith::OrIOp::create(rewriter, loc, arith::CmpFOp::create(rewriter, loc, Pred, a, b),
+                                       arith::CmpFOp::create(rewriter, loc, arith::CmpFPredicate::UNO, b, b));
+    rewriter.replaceOpWithNewOp<arith::SelectOp>(op, takeA, a, b);
     return success();
   }
 };
@@ -61,7 +123,10 @@ struct ApproximateMathPass : impl::ApproximateMathBase<ApproximateMathPass> {
     populateMathAlgebraicSimplificationPatterns(patterns);
     // bf16 <-> f32 as integer arithmetic: no __truncsfbf2 from the C library.
     arith::populateExpandBFloat16Patterns(patterns);
-    patterns.add<ExpandFloor>(&getContext());
+    patterns.add<ExpandRounding<math::FloorOp>, ExpandRounding<math::CeilOp>, ExpandRounding<math::RoundOp>,
+                 ExpandRounding<math::RoundEvenOp>>(&getContext());
+    patterns.add<ExpandMinMaxNum<arith::MaxNumFOp, arith::CmpFPredicate::OGT>,
+                 ExpandMinMaxNum<arith::MinNumFOp, arith::CmpFPredicate::OLT>>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
