@@ -3,6 +3,8 @@
 #include "dialects/onnx/OnnxUtils.h"
 #include "lowering/Common.h"
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
 using namespace mlir;
 using namespace onnxc::onnx;
 
@@ -232,11 +234,50 @@ template <> struct ScalarOf<MinOp> : VariadicScalar<MinOp> {};
 template <> struct ScalarOf<SumOp> : VariadicScalar<SumOp> {};
 template <> struct ScalarOf<MeanOp> : VariadicScalar<MeanOp> {};
 
-/// Pow: float bases use powf (an integer exponent converted); integer bases go
+/// base^e for integer base and exponent: square and multiply over e's bits,
+/// wrapping like C (no f64, no libm). A negative e gives what truncating the
+/// real power gives: 1 for base 1, +-1 for base -1, else 0.
+Value integerPower(Scalar s, const Scalar &exp, Value base, Value e) {
+  OpBuilder &b = s.b;
+  Location loc = s.loc;
+  unsigned bits = e.getType().getIntOrFloatBitWidth();
+  Value zeroE = arith::ConstantIntOp::create(b, loc, e.getType(), 0);
+  Value oneE = arith::ConstantIntOp::create(b, loc, e.getType(), 1);
+  Value one = s.c(1), zero = s.c(0);
+  auto loop = scf::ForOp::create(
+      b, loc, arith::ConstantIndexOp::create(b, loc, 0), arith::ConstantIndexOp::create(b, loc, bits),
+      arith::ConstantIndexOp::create(b, loc, 1), ValueRange{one, base, e},
+      [&](OpBuilder &nb, Location l, Value, ValueRange it) {
+        Value odd = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ne, arith::AndIOp::create(nb, l, it[2], oneE),
+                                          zeroE);
+        Value r = arith::SelectOp::create(nb, l, odd, arith::MulIOp::create(nb, l, it[0], it[1]), it[0]);
+        Value sq = arith::MulIOp::create(nb, l, it[1], it[1]);
+        scf::YieldOp::create(nb, l, ValueRange{r, sq, arith::ShRUIOp::create(nb, l, it[2], oneE)});
+      });
+  Value power = loop.getResult(0);
+  if (exp.isUnsigned())
+    return power;
+  Value negative = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, e, zeroE);
+  Value isOne = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, base, one);
+  Value fraction = arith::SelectOp::create(b, loc, isOne, one, zero);
+  if (!s.isUnsigned()) {
+    Value minusOne = s.c(-1);
+    Value oddE = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, arith::AndIOp::create(b, loc, e, oneE), zeroE);
+    Value isMinusOne = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, base, minusOne);
+    fraction = arith::SelectOp::create(b, loc, isMinusOne, arith::SelectOp::create(b, loc, oddE, minusOne, one),
+                                       fraction);
+  }
+  return arith::SelectOp::create(b, loc, negative, fraction, power);
+}
+
+/// Pow: float bases use powf (an integer exponent converted); integer bases
+/// with an integer exponent multiply; integer bases with a float exponent go
 /// through f64 and truncate back, like the reference implementation.
 template <> struct ScalarOf<PowOp> {
   static Value compute(Scalar s, PowOp op, ValueRange a) {
     Scalar exp = operandScalar(s, op.getB());
+    if (!s.isFloat() && !exp.isFloat())
+      return integerPower(s, exp, a[0], a[1]);
     Type f = s.isFloat() ? s.type : Float64Type::get(s.b.getContext());
     auto toFloat = [&](Value v, const Scalar &of) -> Value {
       if (!of.isFloat())
