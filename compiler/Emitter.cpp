@@ -42,7 +42,6 @@ void addAbiEntryPoints(llvm::Module &m, const ModelSignature &sig, llvm::StringR
   const llvm::DataLayout &dl = m.getDataLayout();
   auto *ptrTy = llvm::PointerType::getUnqual(ctx);
   auto *i32 = llvm::Type::getInt32Ty(ctx);
-  auto *i64 = llvm::Type::getInt64Ty(ctx);
   auto *sizeTy = dl.getIntPtrType(ctx);
 
   // onnxc_tensor_info {const char *name; int32_t elem_type; int32_t rank; const int64_t *dims;}
