@@ -59,10 +59,12 @@ std::optional<Artifacts> compileModel(const ::onnx::ModelProto &model, const Com
     return std::nullopt;
   attachTarget(*module, target);
 
-  // The ONNX phase runs once; the C signature is read from its result.
-  PassManager onnxPm(&ctx);
-  if (failed(applyPassManagerCLOptions(onnxPm))) // --mlir-print-ir-* when the tool registered them
+  // Each pass manager takes --mlir-print-ir-* when the tool registered them.
+  PassManager onnxPm(&ctx), pm(&ctx);
+  if (failed(applyPassManagerCLOptions(onnxPm)) || failed(applyPassManagerCLOptions(pm)))
     return fail("bad pass manager options");
+
+  // The ONNX phase runs once; the C signature is read from its result.
   addOnnxPasses(onnxPm);
   if (failed(onnxPm.run(*module)) || failed(checkTargetTypes(*module, target)))
     return std::nullopt;
@@ -78,9 +80,6 @@ std::optional<Artifacts> compileModel(const ::onnx::ModelProto &model, const Com
   func.setAllArgAttrs(llvm::ArrayRef<DictionaryAttr>{});
   func.setAllResultAttrs(llvm::ArrayRef<DictionaryAttr>{});
 
-  PassManager pm(&ctx);
-  if (failed(applyPassManagerCLOptions(pm))) // --mlir-print-ir-* when the tool registered them
-    return fail("bad pass manager options");
   addLinalgPasses(pm);
   if (options.phase >= Phase::LlvmDialect)
     addCodegenPasses(pm, target);

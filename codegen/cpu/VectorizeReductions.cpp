@@ -562,17 +562,14 @@ struct VectorizeReductionsPass : impl::VectorizeReductionsBase<VectorizeReductio
         fusion = TileFusion{{}, {}, {}, {}, accessOf(op, op.getDpsInitOperand(0)), {}};
       // Flash- and RAM-bound targets read padded inputs through guards
       // instead of keeping a padded buffer.
-      SmallVector<Operation *> deadPads;
       DenseMap<unsigned, Access> padded;
       if (target.compactCode)
-        padded = unpadInputs(op, deadPads);
+        padded = unpadInputs(op, fusion.deadAfter);
       OpBuilder b(op);
       TileEmitter(op, *plan, fusion, minParallelWork, target.hasThreads, padded).emit(b);
       Value buffer = op.getDpsInitOperand(0)->get();
       op.erase();
       for (Operation *dead : fusion.deadAfter)
-        dead->erase();
-      for (Operation *dead : deadPads)
         dead->erase();
       if (auto alloc = buffer.getDefiningOp<memref::AllocOp>(); alloc && alloc->use_empty())
         alloc.erase();
