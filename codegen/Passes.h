@@ -7,6 +7,7 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -26,6 +27,11 @@ constexpr const char *kParallelAttr = "onnxc.parallel";
 
 /// Module attribute with the planned workspace size in bytes.
 constexpr const char *kWorkspaceSizeAttr = "onnxc.workspace_size";
+/// Module attribute of GPU models: the kernels in launch-index order, each a
+/// dictionary {name, nodes} (the symbol and its ONNX nodes).
+constexpr const char *kKernelTableAttr = "onnxc.kernels";
+/// GPU models: the global holding every weight, uploaded to the device once.
+constexpr const char *kWeightsGlobal = "onnxc_weights";
 } // namespace onnxc::codegen
 
 #endif // ONNXC_CODEGEN_PASSES_H

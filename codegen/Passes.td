@@ -152,4 +152,65 @@ def OutlineParallelLoops : Pass<"onnxc-outline-parallel", "mlir::ModuleOp"> {
                            "mlir::func::FuncDialect", "mlir::arith::ArithDialect"];
 }
 
+//===- GPU (codegen/gpu) ---------------------------------------------------===//
+
+def WeightsToArgument : Pass<"onnxc-weights-to-argument", "mlir::ModuleOp"> {
+  let summary = "Gathers the constant globals into one weights blob passed as an argument";
+  let description = [{
+    Every constant `memref.global` is packed (aligned to the target's weight
+    alignment) into one private global `onnxc_weights : memref<Nxi8>`; each
+    `memref.get_global` becomes a `memref.view` into a new trailing
+    `memref<Nxi8>` argument of the entry function, which the GPU runtime binds
+    to the device copy of the blob.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect", "mlir::arith::ArithDialect"];
+}
+
+def FormKernels : Pass<"onnxc-form-kernels", "mlir::func::FuncOp"> {
+  let summary = "Turns each parallel loop nest of the entry function into one GPU kernel launch";
+  let description = [{
+    Runs after linalg became loops on buffers. Each top-level `scf.parallel`
+    becomes a `gpu.launch` of one thread per iteration: the linear thread id
+    is split into the loop indices with the innermost index fastest, so that
+    consecutive threads touch consecutive addresses. Host `scf.for`/`scf.if`
+    around parallel loops stay on the host; any other op that touches memory
+    runs as a one-thread kernel, so that the host never dereferences device
+    memory. With `emulate`, the same indexing runs as host loops over
+    blocks and threads instead (the host check of the GPU tiling).
+  }];
+  let options = [
+    Option<"emulate", "emulate", "bool", "false",
+           "emit loops over blocks and threads on the host instead of gpu.launch">,
+  ];
+  let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::scf::SCFDialect", "mlir::arith::ArithDialect"];
+}
+
+def OutlineKernels : Pass<"onnxc-outline-kernels", "mlir::ModuleOp"> {
+  let summary = "Outlines every gpu.launch into one gpu.module";
+  let description = [{
+    View and index computations are sunk into each launch first, so that a
+    kernel takes the entry function's buffers and host loop indices only.
+    Kernels are named `k<i>_<first ONNX node>`; the module gets the kernel
+    table `onnxc.kernels`: one dictionary with name and nodes per kernel, in index order.
+  }];
+  let options = [
+    Option<"moduleName", "module-name", "std::string", "\"onnxc_kernels\"", "name of the gpu.module">,
+  ];
+  let dependentDialects = ["mlir::gpu::GPUDialect"];
+}
+
+def LowerLaunches : Pass<"onnxc-lower-launches", "mlir::ModuleOp"> {
+  let summary = "Replaces gpu.launch_func with calls to the CUDA shim";
+  let description = [{
+    The entry function gets a trailing `!llvm.ptr` argument (the shim's
+    `onnxc_cuda_call`); each launch stores its parameters in stack slots and
+    calls `onnxc_cuda_launch(call, kernel, grid, block, shared, params)`,
+    `kernel` being the index in the `onnxc.kernels` table.
+  }];
+  let options = [
+    Option<"indexBits", "index-bits", "unsigned", "64", "width of index parameters inside kernels">,
+  ];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect", "mlir::memref::MemRefDialect", "mlir::arith::ArithDialect"];
+}
+
 #endif // ONNXC_CODEGEN_PASSES_TD

@@ -23,6 +23,20 @@ void addLLVMConversionPasses(mlir::OpPassManager &pm, const TargetInfo &target);
 /// width, register tiles and threads follow `target`.
 void buildCpuCodegenPipeline(mlir::OpPassManager &pm, const TargetInfo &target);
 
+/// Choices of the GPU pipeline beyond the target facts.
+struct GpuCodegenOptions {
+  /// Width of `index` inside kernels (32 when every buffer is under 2 GiB).
+  unsigned kernelIndexBits = 32;
+  /// Stop before mapping to blocks and threads: the same loops run on the host
+  /// (the CPU check of the GPU tiling); the result is a CPU-ABI object.
+  bool hostEmulation = false;
+};
+
+/// NVIDIA GPUs: linalg on tensors to kernels in one gpu.module (NVVM) and a
+/// host function in the LLVM dialect that launches them through the shim.
+void buildGpuCodegenPipeline(mlir::OpPassManager &pm, const TargetInfo &target,
+                             const GpuCodegenOptions &options);
+
 } // namespace onnxc::codegen
 
 #endif // ONNXC_CODEGEN_PIPELINES_H

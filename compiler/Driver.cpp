@@ -80,14 +80,31 @@ std::optional<Artifacts> compileModel(const ::onnx::ModelProto &model, const Com
   func.setAllArgAttrs(llvm::ArrayRef<DictionaryAttr>{});
   func.setAllResultAttrs(llvm::ArrayRef<DictionaryAttr>{});
 
+  bool cuda = target.family == TargetFamily::Gpu && !options.gpuHostEmulation;
+  artifacts.signature.cuda = cuda;
   addLinalgPasses(pm);
-  if (options.phase >= Phase::LlvmDialect)
-    addCodegenPasses(pm, target);
+  if (options.phase >= Phase::LlvmDialect) {
+    codegen::GpuCodegenOptions gpu;
+    gpu.hostEmulation = options.gpuHostEmulation;
+    addCodegenPasses(pm, target, gpu);
+  }
   if (failed(pm.run(*module)))
     return std::nullopt;
   if (options.phase <= Phase::LlvmDialect) {
     artifacts.output = printed(*module);
     return artifacts;
+  }
+  std::optional<CudaBinary> kernels;
+  if (cuda) {
+    CudaOptions cudaOptions = options.cuda;
+    cudaOptions.ptxOnly |= options.phase == Phase::Ptx; // PTX needs no ptxas
+    kernels = buildCudaBinary(*module, target, cudaOptions, diagnostics);
+    if (!kernels)
+      return std::nullopt;
+    if (options.phase == Phase::Ptx) {
+      artifacts.output = kernels->ptx;
+      return artifacts;
+    }
   }
 
   std::string error;
@@ -101,7 +118,10 @@ std::optional<Artifacts> compileModel(const ::onnx::ModelProto &model, const Com
   prepareLLVMModule(*llvmModule, target, *tm);
   if (auto ws = (*module)->getAttrOfType<IntegerAttr>(codegen::kWorkspaceSizeAttr))
     artifacts.signature.workspaceSize = ws.getInt();
-  addAbiEntryPoints(*llvmModule, artifacts.signature, importOptions.funcName);
+  if (kernels)
+    addCudaEntryPoints(*llvmModule, artifacts.signature, importOptions.funcName, *kernels);
+  else
+    addAbiEntryPoints(*llvmModule, artifacts.signature, importOptions.funcName);
   optimizeModule(*llvmModule, *tm, options.optLevel, /*unrollLoops=*/!target.compactCode);
 
   llvm::raw_string_ostream os(artifacts.output);

@@ -2,6 +2,7 @@
 #ifndef ONNXC_COMPILER_DRIVER_H
 #define ONNXC_COMPILER_DRIVER_H
 
+#include "compiler/Cuda.h"
 #include "compiler/Emitter.h"
 #include "compiler/Importer.h"
 #include "compiler/Pipeline.h"
@@ -21,6 +22,10 @@ struct CompileOptions {
   std::string name = "model";
   Phase phase = Phase::Obj;
   int optLevel = 3;
+  /// GPU targets: the toolkit, and whether to stop before mapping to threads
+  /// and build a host (CPU-ABI) object of the same loops instead.
+  CudaOptions cuda;
+  bool gpuHostEmulation = false;
 };
 
 /// What a compilation produces.

@@ -28,8 +28,7 @@ ModelSignature signatureOf(func::FuncOp func, const std::string &name) {
   return sig;
 }
 
-/// A private constant global holding `init`, 8-byte aligned.
-static llvm::GlobalVariable *constantGlobal(llvm::Module &m, llvm::Constant *init, const llvm::Twine &name) {
+llvm::GlobalVariable *constantGlobal(llvm::Module &m, llvm::Constant *init, const llvm::Twine &name) {
   auto *g = new llvm::GlobalVariable(m, init->getType(), /*isConstant=*/true,
                                      llvm::GlobalValue::PrivateLinkage, init, name);
   g->setAlignment(llvm::Align(8));
@@ -37,7 +36,7 @@ static llvm::GlobalVariable *constantGlobal(llvm::Module &m, llvm::Constant *ini
   return g;
 }
 
-void addAbiEntryPoints(llvm::Module &m, const ModelSignature &sig, llvm::StringRef implName) {
+void addModelInfo(llvm::Module &m, const ModelSignature &sig) {
   llvm::LLVMContext &ctx = m.getContext();
   const llvm::DataLayout &dl = m.getDataLayout();
   auto *ptrTy = llvm::PointerType::getUnqual(ctx);
@@ -75,19 +74,19 @@ void addAbiEntryPoints(llvm::Module &m, const ModelSignature &sig, llvm::StringR
                                         llvm::GlobalValue::ExternalLinkage, sig.name + "_info", m);
   llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", infoFn));
   b.CreateRet(infoGlobal);
+}
 
-  // int NAME_run(const void *const *inputs, void *const *outputs, void *workspace)
-  auto *runFn = llvm::Function::Create(llvm::FunctionType::get(i32, {ptrTy, ptrTy, ptrTy}, false),
-                                       llvm::GlobalValue::ExternalLinkage, sig.name + "_run", m);
-  llvm::Function *impl = m.getFunction(implName);
-  impl->setLinkage(llvm::GlobalValue::InternalLinkage);
-  llvm::Value *inputs = runFn->getArg(0), *outputs = runFn->getArg(1), *ws = runFn->getArg(2);
-  auto *entry = llvm::BasicBlock::Create(ctx, "entry", runFn);
-  b.SetInsertPoint(entry);
+std::vector<llvm::Value *> emitArgumentChecks(llvm::IRBuilder<> &b, const ModelSignature &sig, llvm::Value *inputs,
+                                              llvm::Value *outputs, llvm::Value *ws) {
+  llvm::LLVMContext &ctx = b.getContext();
+  llvm::Function *fn = b.GetInsertBlock()->getParent();
+  auto *ptrTy = llvm::PointerType::getUnqual(ctx);
+  auto *i32 = llvm::Type::getInt32Ty(ctx);
+  auto *sizeTy = fn->getParent()->getDataLayout().getIntPtrType(ctx);
   // Each check branches to a block returning `code` when `bad` holds.
   auto check = [&](llvm::Value *bad, int code) {
-    auto *fail = llvm::BasicBlock::Create(ctx, "fail", runFn);
-    auto *next = llvm::BasicBlock::Create(ctx, "next", runFn);
+    auto *fail = llvm::BasicBlock::Create(ctx, "fail", fn);
+    auto *next = llvm::BasicBlock::Create(ctx, "next", fn);
     b.CreateCondBr(bad, fail, next);
     b.SetInsertPoint(fail);
     b.CreateRet(llvm::ConstantInt::get(i32, code));
@@ -112,6 +111,21 @@ void addAbiEntryPoints(llvm::Module &m, const ModelSignature &sig, llvm::StringR
     check(b.CreateICmpNE(b.CreateAnd(addr, sig.workspaceAlign - 1), llvm::ConstantInt::get(sizeTy, 0)), 4);
   }
   args.push_back(ws);
+  return args;
+}
+
+void addAbiEntryPoints(llvm::Module &m, const ModelSignature &sig, llvm::StringRef implName) {
+  llvm::LLVMContext &ctx = m.getContext();
+  auto *ptrTy = llvm::PointerType::getUnqual(ctx);
+  auto *i32 = llvm::Type::getInt32Ty(ctx);
+  addModelInfo(m, sig);
+  // int NAME_run(const void *const *inputs, void *const *outputs, void *workspace)
+  auto *runFn = llvm::Function::Create(llvm::FunctionType::get(i32, {ptrTy, ptrTy, ptrTy}, false),
+                                       llvm::GlobalValue::ExternalLinkage, sig.name + "_run", m);
+  llvm::Function *impl = m.getFunction(implName);
+  impl->setLinkage(llvm::GlobalValue::InternalLinkage);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", runFn));
+  std::vector<llvm::Value *> args = emitArgumentChecks(b, sig, runFn->getArg(0), runFn->getArg(1), runFn->getArg(2));
   b.CreateCall(impl, args);
   b.CreateRet(llvm::ConstantInt::get(i32, 0));
 }
@@ -152,12 +166,28 @@ std::string emitHeader(const ModelSignature &sig) {
   list("input", sig.inputs);
   list("output", sig.outputs);
   os << " */\n\n"
-     << "/* Bytes of scratch memory NAME_run needs (" << sig.workspaceAlign << "-byte aligned). */\n"
+     << "/* Bytes of scratch " << (sig.cuda ? "device memory" : "memory") << " NAME_run needs ("
+     << sig.workspaceAlign << "-byte aligned). */\n"
      << "#define " << sig.name << "_WORKSPACE_SIZE ((size_t)" << sig.workspaceSize << "u)\n\n"
      << "/* Names, types and shapes of the inputs and outputs. */\n"
-     << "const onnxc_model_info *" << sig.name << "_info(void);\n\n"
-     << "/* Runs the model; returns 0 or an ONNXC_ERR_* code. */\n"
-     << "int " << sig.name << "_run(const void *const *inputs, void *const *outputs, void *workspace);\n\n"
+     << "const onnxc_model_info *" << sig.name << "_info(void);\n\n";
+  if (sig.cuda)
+    os << "/* Loads the kernels and uploads the weights in the current CUDA context (else the\n"
+       << " * primary context of device ONNXC_CUDA_DEVICE, default 0); idempotent. Optional:\n"
+       << " * the first run loads. Returns 0 or an ONNXC_ERR_* code. */\n"
+       << "int " << sig.name << "_load(void);\n\n"
+       << "/* Frees what " << sig.name << "_load made, in every context. */\n"
+       << "void " << sig.name << "_unload(void);\n\n"
+       << "/* Enqueues the model on `stream` (a CUstream; NULL: the default stream). inputs,\n"
+       << " * outputs and workspace are device pointers. After " << sig.name << "_load it never\n"
+       << " * allocates and never synchronizes (it can be captured into a CUDA graph).\n"
+       << " * Returns 0 or an ONNXC_ERR_* code (onnxc_cuda_last_error tells more). */\n"
+       << "int " << sig.name
+       << "_run_async(const void *const *inputs, void *const *outputs, void *workspace, void *stream);\n\n"
+       << "/* " << sig.name << "_run_async on the default stream, then waits for it. */\n";
+  else
+    os << "/* Runs the model; returns 0 or an ONNXC_ERR_* code. */\n";
+  os << "int " << sig.name << "_run(const void *const *inputs, void *const *outputs, void *workspace);\n\n"
      << "#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
   return s;
 }

@@ -3,6 +3,7 @@
 #define ONNXC_COMPILER_EMITTER_H
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
@@ -25,6 +26,7 @@ struct ModelSignature {
   std::vector<TensorSignature> inputs, outputs;
   uint64_t workspaceSize = 0;
   uint64_t workspaceAlign = 64; // the target's
+  bool cuda = false;            // CUDA entry points (load, unload, run_async)
 };
 
 /// Reads names, types and shapes of the imported function (tensor form).
@@ -33,6 +35,18 @@ ModelSignature signatureOf(mlir::func::FuncOp func, const std::string &name);
 /// Adds NAME_run (argument checks, then a call to `implName`) and NAME_info.
 void addAbiEntryPoints(llvm::Module &module, const ModelSignature &sig,
                        llvm::StringRef implName);
+
+/// A private constant global holding `init`, 8-byte aligned.
+llvm::GlobalVariable *constantGlobal(llvm::Module &m, llvm::Constant *init, const llvm::Twine &name);
+
+/// Adds NAME_info and the model description it returns.
+void addModelInfo(llvm::Module &m, const ModelSignature &sig);
+
+/// At `b`'s insertion point (in a function returning int): returns the ABI
+/// error code when an input, output or the workspace is NULL or the workspace
+/// is misaligned; else yields the input and output pointers and the workspace.
+std::vector<llvm::Value *> emitArgumentChecks(llvm::IRBuilder<> &b, const ModelSignature &sig, llvm::Value *inputs,
+                                              llvm::Value *outputs, llvm::Value *ws);
 
 /// The C header text for the model.
 std::string emitHeader(const ModelSignature &sig);

@@ -9,7 +9,10 @@
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVM/NVVM/Target.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
@@ -22,6 +25,9 @@ void registerAllOnnxc(DialectRegistry &registry) {
   registerAllExtensions(registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
+  registerGPUDialectTranslation(registry);
+  registerNVVMDialectTranslation(registry);
+  NVVM::registerNVVMTargetInterfaceExternalModels(registry);
 }
 
 void registerOnnxcPasses() {
@@ -46,13 +52,14 @@ void addLinalgPasses(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
-void addCodegenPasses(OpPassManager &pm, const TargetInfo &target) {
+void addCodegenPasses(OpPassManager &pm, const TargetInfo &target, const codegen::GpuCodegenOptions &gpu) {
   switch (target.family) {
   case TargetFamily::Cpu:
     codegen::buildCpuCodegenPipeline(pm, target);
     return;
   case TargetFamily::Gpu:
-    break; // codegen/gpu/ plugs in here
+    codegen::buildGpuCodegenPipeline(pm, target, gpu);
+    return;
   }
 }
 

@@ -2,6 +2,7 @@
 #ifndef ONNXC_COMPILER_PIPELINE_H
 #define ONNXC_COMPILER_PIPELINE_H
 
+#include "codegen/Pipelines.h"
 #include "target/TargetInfo.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -10,7 +11,8 @@
 namespace onnxc {
 
 /// Where `--emit` stops; each phase includes the ones before it.
-enum class Phase { Onnx, Linalg, LlvmDialect, Llvm, Asm, Obj };
+/// (Ptx: the LLVM dialect, then the kernels' PTX; GPU targets only.)
+enum class Phase { Onnx, Linalg, LlvmDialect, Ptx, Llvm, Asm, Obj };
 
 /// Registers every dialect onnxc uses (for onnxc and onnxc-opt).
 void registerAllOnnxc(mlir::DialectRegistry &registry);
@@ -22,7 +24,8 @@ void addOnnxPasses(mlir::OpPassManager &pm);
 /// onnx -> linalg on tensors, with elementwise fusion.
 void addLinalgPasses(mlir::OpPassManager &pm);
 /// linalg on tensors -> LLVM dialect, through `target`'s family pipeline.
-void addCodegenPasses(mlir::OpPassManager &pm, const TargetInfo &target);
+void addCodegenPasses(mlir::OpPassManager &pm, const TargetInfo &target,
+                      const codegen::GpuCodegenOptions &gpu = {});
 
 } // namespace onnxc
 

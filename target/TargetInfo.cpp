@@ -30,7 +30,14 @@ const Alias kAliases[] = {
     {"cortex-m4", "thumbv7em-none-eabihf", "cortex-m4", true},
     {"cortex-m7", "thumbv7em-none-eabihf", "cortex-m7", true},
     {"cortex-m55", "thumbv8.1m.main-none-eabihf", "cortex-m55", true},
+    // NVIDIA GPUs: an x86-64 host object with the kernels embedded.
+    {"cuda", "x86_64-unknown-linux-gnu", "x86-64", false},
 };
+
+/// The GPU architectures --cuda-arch accepts (ptxas 13 starts at sm_75;
+/// mma.sync with bf16 and cp.async need sm_80).
+const char *const kCudaArchs[] = {"sm_80", "sm_86", "sm_87", "sm_89", "sm_90", "sm_100", "sm_120"};
+const char *const kDefaultCudaArchs = "sm_80,sm_90";
 
 void initializeLLVMTargets() {
   static bool done = [] {
@@ -190,6 +197,12 @@ std::optional<TargetInfo> resolveTarget(const std::string &target, const std::st
     return std::nullopt;
   }
   deriveFacts(t, triple, *sti, tm->createDataLayout());
+  if (name == "cuda") {
+    t.family = TargetFamily::Gpu;
+    t.workspaceAlign = 256; // cudaMalloc's alignment; 16-byte vector loads anywhere
+    t.weightAlign = 256;
+    t.gpuArchs = *parseCudaArchs(kDefaultCudaArchs, error);
+  }
   if (t.floatAbi == FloatAbi::Hard && !sti->checkFeatures("+fpregs")) {
     error = "--target '" + name + "' uses the hard-float ABI, but CPU '" + t.cpu + "'" +
             (t.features.empty() ? "" : " with --mattr '" + t.features + "'") +
@@ -198,6 +211,34 @@ std::optional<TargetInfo> resolveTarget(const std::string &target, const std::st
     return std::nullopt;
   }
   return t;
+}
+
+std::optional<std::vector<std::string>> parseCudaArchs(const std::string &spec, std::string &error) {
+  llvm::SmallVector<llvm::StringRef> parts;
+  llvm::StringRef(spec).split(parts, ',', -1, /*KeepEmpty=*/false);
+  std::vector<std::pair<int, std::string>> archs;
+  for (llvm::StringRef p : parts) {
+    p = p.trim();
+    if (!llvm::is_contained(kCudaArchs, p)) {
+      std::vector<std::string> known(std::begin(kCudaArchs), std::end(kCudaArchs));
+      error = "--cuda-arch '" + p.str() + "' is not a supported GPU architecture (supported: " +
+              llvm::join(known, ", ") + ")";
+      return std::nullopt;
+    }
+    int number = 0;
+    p.drop_front(3).getAsInteger(10, number);
+    if (!llvm::is_contained(archs, std::make_pair(number, p.str())))
+      archs.push_back({number, p.str()});
+  }
+  if (archs.empty()) {
+    error = "--cuda-arch is empty (give e.g. sm_80,sm_90)";
+    return std::nullopt;
+  }
+  llvm::sort(archs);
+  std::vector<std::string> out;
+  for (auto &a : archs)
+    out.push_back(a.second);
+  return out;
 }
 
 std::unique_ptr<llvm::TargetMachine> createTargetMachine(const TargetInfo &t, int optLevel, std::string &error) {
@@ -251,6 +292,8 @@ void attachTarget(ModuleOp module, const TargetInfo &t) {
       b.getNamedAttr("hardware_f64", b.getBoolAttr(t.hardwareF64)),
       b.getNamedAttr("workspace_align", b.getI64IntegerAttr(t.workspaceAlign)),
       b.getNamedAttr("weight_align", b.getI64IntegerAttr(t.weightAlign)),
+      b.getNamedAttr("gpu_archs", b.getStrArrayAttr(llvm::SmallVector<llvm::StringRef>(t.gpuArchs.begin(),
+                                                                                         t.gpuArchs.end()))),
   };
   module->setAttr(kTargetAttr, b.getDictionaryAttr(facts));
 }
@@ -291,6 +334,9 @@ TargetInfo targetOf(Operation *op) {
   flag("hardware_f64", t.hardwareF64);
   num("workspace_align", t.workspaceAlign);
   num("weight_align", t.weightAlign);
+  if (auto archs = facts.getAs<ArrayAttr>("gpu_archs"))
+    for (auto a : archs.getAsValueRange<StringAttr>())
+      t.gpuArchs.push_back(a.str());
   if (auto triple = module->getAttrOfType<StringAttr>(LLVM::LLVMDialect::getTargetTripleAttrName()))
     t.triple = triple.str();
   if (auto dl = module->getAttrOfType<StringAttr>(LLVM::LLVMDialect::getDataLayoutAttrName()))

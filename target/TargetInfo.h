@@ -43,6 +43,9 @@ struct TargetInfo {
   FloatAbi floatAbi = FloatAbi::Default;
   int64_t workspaceAlign = 64; // bytes; the C ABI's workspace_align
   int64_t weightAlign = 64;    // bytes; alignment of constant weights
+  // GPU targets: the host object is for `triple`; kernels are for these
+  // architectures ("sm_80", ...; the first is the lowest, also shipped as PTX).
+  std::vector<std::string> gpuArchs;
 
   /// Accumulators a register tile may hold: half the registers, at most 8
   /// vectors (more gave no gain on AVX-512) or 16 scalars.
@@ -57,6 +60,10 @@ const std::vector<std::string> &knownTargets();
 /// message naming the offending flag.
 std::optional<TargetInfo> resolveTarget(const std::string &target, const std::string &mcpu,
                                         const std::string &mattr, std::string &error);
+
+/// Parses a --cuda-arch list ("sm_80,sm_90"): known architectures, sorted,
+/// without repeats. On failure returns nullopt and sets `error`.
+std::optional<std::vector<std::string>> parseCudaArchs(const std::string &spec, std::string &error);
 
 /// The LLVM target machine for `target` at -O`optLevel`, or null with `error`.
 std::unique_ptr<llvm::TargetMachine> createTargetMachine(const TargetInfo &target, int optLevel,

@@ -13,6 +13,18 @@ const char *onnxc_error_string(int code) {
     return "the workspace is NULL but the model needs one";
   case ONNXC_ERR_MISALIGNED_WORKSPACE:
     return "the workspace is not aligned to workspace_align";
+  case ONNXC_ERR_NO_DRIVER:
+    return "the CUDA driver (libcuda.so.1) cannot be loaded";
+  case ONNXC_ERR_NO_DEVICE:
+    return "no usable CUDA device";
+  case ONNXC_ERR_NO_KERNEL_IMAGE:
+    return "the model holds no kernel image for this GPU";
+  case ONNXC_ERR_OUT_OF_MEMORY:
+    return "out of GPU memory";
+  case ONNXC_ERR_LAUNCH_FAILED:
+    return "a GPU kernel failed (see onnxc_cuda_last_error)";
+  case ONNXC_ERR_DRIVER:
+    return "a CUDA driver call failed (see onnxc_cuda_last_error)";
   default:
     return "unknown onnxc error";
   }

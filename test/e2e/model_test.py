@@ -31,7 +31,12 @@ TARGETS = {
     # target: (C compiler, extra link flags, command prefix to run a binary)
     "x86_64": ("cc", [], []),
     "aarch64": ("aarch64-linux-gnu-gcc", ["-static"], ["qemu-aarch64"]),
+    # The CUDA pipeline's kernels as host loops (same tiling and indexing, no GPU).
+    "cuda-host": ("cc", [], []),
 }
+
+# onnxc flags per test target (default: --target=TARGET).
+ONNXC_TARGET_FLAGS = {"cuda-host": ["--target=cuda", "--gpu-host-emulation"]}
 
 NP_DTYPES = {"float32": "<f4", "float64": "<f8", "int64": "<i8", "int32": "<i4",
              "uint8": "u1", "int8": "i1", "bool": "u1"}
@@ -122,7 +127,7 @@ def compile_model(model_dir, workdir, onnxc, target, name, timeout=540):
         if os.path.exists(p):
             os.unlink(p)
     cmd = [onnxc, os.path.join(model_dir, "model.onnx"), "-o", obj,
-           f"--target={target}", f"--name={name}"]
+           *ONNXC_TARGET_FLAGS.get(target, [f"--target={target}"]), f"--name={name}"]
     t0 = time.time()
     run_step("onnxc", cmd, timeout)
     for p in (obj, hdr):
@@ -137,7 +142,7 @@ def compile_model(model_dir, workdir, onnxc, target, name, timeout=540):
 def check_header(hdr, rt_include, workdir, target):
     """The generated header must compile as C99 and C++ with -Werror -pedantic."""
     cc = TARGETS[target][0]
-    cxx = "c++" if target == "x86_64" else "aarch64-linux-gnu-g++"
+    cxx = "aarch64-linux-gnu-g++" if target == "aarch64" else "c++"
     src_c = os.path.join(workdir, "header_check.c")
     with open(src_c, "w") as f:
         f.write(f'#include "{hdr}"\nint header_check_dummy(void);\n'

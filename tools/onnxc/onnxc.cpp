@@ -28,7 +28,7 @@ static cl::opt<std::string> outputFile("o", cl::desc("Output file (OUT.o writes 
 static cl::opt<std::string> nameOpt("name", cl::desc("Symbol prefix (a C identifier); default: output stem"),
                                     cl::cat(onnxcOptions));
 static cl::opt<std::string> targetOpt("target",
-                                      cl::desc("x86_64|aarch64|cortex-m4|cortex-m7|cortex-m55|TRIPLE (default: the host)"),
+                                      cl::desc("x86_64|aarch64|cortex-m4|cortex-m7|cortex-m55|cuda|TRIPLE (default: the host)"),
                                       cl::init(""), cl::cat(onnxcOptions));
 static cl::opt<std::string> mcpu("mcpu",
                                  cl::desc("LLVM CPU name (default: the target's core, or the host CPU for host targets)"),
@@ -41,8 +41,25 @@ static cl::list<std::string> inputShapes("input-shape", cl::desc("Fix an input's
 static cl::list<std::string> boundInputs("bind-input",
                                          cl::desc("Fix an input's value: NAME=TENSOR.pb (a serialized TensorProto)"),
                                          cl::cat(onnxcOptions));
-static cl::opt<std::string> emit("emit", cl::desc("onnx|linalg|llvm-dialect|llvm|asm|obj"), cl::init("obj"),
-                                 cl::cat(onnxcOptions));
+static cl::opt<std::string> emit("emit", cl::desc("onnx|linalg|llvm-dialect|ptx|llvm|asm|obj (ptx: CUDA only)"),
+                                 cl::init("obj"), cl::cat(onnxcOptions));
+static cl::opt<std::string> cudaArch("cuda-arch",
+                                     cl::desc("CUDA: GPU architectures to build SASS for (default sm_80,sm_90; "
+                                              "the lowest also as PTX)"),
+                                     cl::init(""), cl::cat(onnxcOptions));
+static cl::opt<std::string> cudaToolkit("cuda-toolkit",
+                                        cl::desc("CUDA: toolkit folder with bin/ptxas, bin/fatbinary and "
+                                                 "nvvm/libdevice (default: $CUDA_HOME, else /usr/local/cuda)"),
+                                        cl::init(""), cl::cat(onnxcOptions));
+static cl::opt<bool> cudaPtxOnly("cuda-ptx-only",
+                                 cl::desc("CUDA: embed PTX only, JIT-compiled by the driver (no ptxas needed)"),
+                                 cl::init(false), cl::cat(onnxcOptions));
+static cl::opt<std::string> precision("precision", cl::desc("CUDA: fp32 (default; tf32, fp16 and bf16 to come)"),
+                                      cl::init("fp32"), cl::cat(onnxcOptions));
+static cl::opt<bool> gpuHostEmulation(
+    "gpu-host-emulation",
+    cl::desc("CUDA: build the GPU kernels' loops as a host object with the CPU ABI (a check of the GPU tiling)"),
+    cl::init(false), cl::cat(onnxcOptions));
 static cl::opt<uint64_t> maxFileSize("max-file-size", cl::desc("Largest model file accepted, bytes"),
                                      cl::init(uint64_t(2) << 30), cl::cat(onnxcOptions));
 static cl::opt<int64_t> maxNodes("max-nodes", cl::desc("Most nodes accepted in a graph"),
@@ -83,7 +100,7 @@ int main(int argc, char **argv) {
 
   std::map<std::string, onnxc::Phase> phases = {
       {"onnx", onnxc::Phase::Onnx},           {"linalg", onnxc::Phase::Linalg},
-      {"llvm-dialect", onnxc::Phase::LlvmDialect}, {"llvm", onnxc::Phase::Llvm},
+      {"llvm-dialect", onnxc::Phase::LlvmDialect}, {"ptx", onnxc::Phase::Ptx}, {"llvm", onnxc::Phase::Llvm},
       {"asm", onnxc::Phase::Asm},             {"obj", onnxc::Phase::Obj}};
   if (!phases.count(emit))
     return fail("unknown --emit value '" + emit + "'");
@@ -95,6 +112,25 @@ int main(int argc, char **argv) {
   std::optional<onnxc::TargetInfo> target = onnxc::resolveTarget(targetOpt, mcpu, mattr, targetError);
   if (!target)
     return fail(targetError);
+  bool cuda = target->family == onnxc::TargetFamily::Gpu;
+  if (!cuda && (phase == onnxc::Phase::Ptx || !cudaArch.empty() || !cudaToolkit.empty() || cudaPtxOnly ||
+                gpuHostEmulation || precision != "fp32"))
+    return fail("--emit=ptx, --cuda-arch, --cuda-toolkit, --cuda-ptx-only, --gpu-host-emulation and --precision "
+                "need --target=cuda");
+  if (precision != "fp32")
+    return fail("--precision '" + precision + "' is not supported yet (fp32 only; tensor-core modes are planned)");
+  if (cuda && !cudaArch.empty()) {
+    std::optional<std::vector<std::string>> archs = onnxc::parseCudaArchs(cudaArch, targetError);
+    if (!archs)
+      return fail(targetError);
+    target->gpuArchs = *archs;
+  }
+  if (cuda && !gpuHostEmulation && !cudaPtxOnly && phase >= onnxc::Phase::Llvm) {
+    onnxc::CudaOptions toolkitOptions;
+    toolkitOptions.toolkit = cudaToolkit;
+    if (!onnxc::findCudaToolkit(toolkitOptions, targetError))
+      return fail(targetError);
+  }
   std::string out = outputFile.empty() ? (phase == onnxc::Phase::Obj ? "model.o" : "-") : outputFile.getValue();
   if (phase == onnxc::Phase::Obj && out == "-")
     return fail("an object file needs a file name (-o OUT.o)");
@@ -102,6 +138,9 @@ int main(int argc, char **argv) {
   onnxc::CompileOptions compile;
   compile.phase = phase;
   compile.optLevel = level;
+  compile.cuda.toolkit = cudaToolkit;
+  compile.cuda.ptxOnly = cudaPtxOnly;
+  compile.gpuHostEmulation = gpuHostEmulation;
   onnxc::ImportOptions &options = compile.import;
   for (const std::string &spec : inputShapes) {
     size_t colon = spec.rfind(':');

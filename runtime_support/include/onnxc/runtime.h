@@ -22,6 +22,18 @@ extern "C" {
 #define ONNXC_ERR_NULL_WORKSPACE 3
 /* The workspace is not aligned to the model's workspace_align. */
 #define ONNXC_ERR_MISALIGNED_WORKSPACE 4
+/* CUDA models only (libonnxc_cuda_rt): libcuda.so.1 cannot be loaded. */
+#define ONNXC_ERR_NO_DRIVER 5
+/* CUDA: no CUDA device (or ONNXC_CUDA_DEVICE names none), or cuInit failed. */
+#define ONNXC_ERR_NO_DEVICE 6
+/* CUDA: the object holds no kernel image (SASS or PTX) this GPU can run. */
+#define ONNXC_ERR_NO_KERNEL_IMAGE 7
+/* CUDA: device memory for the weights could not be allocated. */
+#define ONNXC_ERR_OUT_OF_MEMORY 8
+/* CUDA: a kernel failed to launch or to run (onnxc_cuda_last_error names it). */
+#define ONNXC_ERR_LAUNCH_FAILED 9
+/* CUDA: any other driver error (onnxc_cuda_last_error has the driver's text). */
+#define ONNXC_ERR_DRIVER 10
 
 /* ---- Element types (ONNX TensorProto.DataType values) ------------------ */
 
@@ -54,7 +66,7 @@ typedef struct onnxc_model_info {
   int32_t num_inputs, num_outputs;
   const onnxc_tensor_info *inputs, *outputs; /* in graph order */
   size_t workspace_size;  /* bytes the caller passes to NAME_run */
-  size_t workspace_align; /* a power of two, at most 64 */
+  size_t workspace_align; /* a power of two: 64 on CPU targets, 256 on CUDA */
 } onnxc_model_info;
 
 /* ---- Parallel loops ---------------------------------------------------- */
@@ -87,6 +99,60 @@ const char *onnxc_error_string(int code);
 /* Bytes per element of an ONNXC_* element type (bool: 1); 0 when unknown or
  * not fixed-size (string). */
 size_t onnxc_elem_size(int32_t elem_type);
+
+/* ---- CUDA shim (libonnxc_cuda_rt; called by generated CUDA objects) --- */
+
+/* One kernel of a compiled model. */
+typedef struct onnxc_cuda_kernel {
+  const char *name;  /* the kernel's symbol in the fatbin */
+  const char *nodes; /* the ONNX nodes it computes, for error messages */
+} onnxc_cuda_kernel;
+
+/* Everything a CUDA model object hands the shim (a constant in the object). */
+typedef struct onnxc_cuda_module {
+  const char *model_name;
+  const void *fatbin; /* a fatbin (SASS per architecture, PTX as JIT fallback) */
+  size_t fatbin_size;
+  const onnxc_cuda_kernel *kernels;
+  int32_t num_kernels;
+  const void *weights; /* uploaded once per context, 256-byte aligned there */
+  size_t weights_size;
+} onnxc_cuda_module;
+
+/* One call's state; opaque to generated code. */
+typedef struct onnxc_cuda_call onnxc_cuda_call;
+
+/* Generated code: launches every kernel of one run through `call`. */
+typedef void (*onnxc_cuda_dispatch_fn)(onnxc_cuda_call *call, void *const *args);
+
+/* Loads `m` in the current context (else ONNXC_CUDA_DEVICE's primary context,
+ * default device 0): module, functions, weights. Idempotent per context;
+ * thread-safe. Returns 0 or an ONNXC_ERR_* code. */
+int onnxc_cuda_load(const onnxc_cuda_module *m);
+
+/* Frees what onnxc_cuda_load made for `m` in every context. */
+void onnxc_cuda_unload(const onnxc_cuda_module *m);
+
+/* Loads `m` if needed, then calls dispatch(call, args) on `stream` (a
+ * CUstream, NULL: the default stream). With `synchronize` it waits for the
+ * stream. Returns 0 or the first ONNXC_ERR_* code of the call. */
+int onnxc_cuda_run(const onnxc_cuda_module *m, void *stream, int synchronize,
+                   onnxc_cuda_dispatch_fn dispatch, void *const *args);
+
+/* In a dispatch: the device address of the model's weights. */
+void *onnxc_cuda_weights(onnxc_cuda_call *call);
+
+/* In a dispatch: launches kernel `kernel` (an index into m->kernels) with
+ * `params` as cuLaunchKernel's kernelParams. After a failure in this call,
+ * later launches do nothing. With ONNXC_CUDA_SYNC=1 it synchronizes after each
+ * launch so that a fault is blamed on the kernel that caused it. */
+void onnxc_cuda_launch(onnxc_cuda_call *call, int32_t kernel, uint32_t grid_x, uint32_t grid_y,
+                       uint32_t grid_z, uint32_t block_x, uint32_t block_y, uint32_t block_z,
+                       uint32_t shared_bytes, void **params);
+
+/* A message for the last failure of the calling thread (the driver's error
+ * and the failing kernel with its ONNX nodes), or "" when none. */
+const char *onnxc_cuda_last_error(void);
 
 #ifdef __cplusplus
 } /* extern "C" */

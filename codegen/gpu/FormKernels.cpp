@@ -1,0 +1,147 @@
+// Kernel formation: every parallel loop nest of the host function becomes one gpu.launch (or, for the host check, plain loops).
+#include "codegen/Passes.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+using namespace mlir;
+
+namespace onnxc::codegen {
+#define GEN_PASS_DEF_FORMKERNELS
+#include "codegen/Passes.h.inc"
+
+namespace {
+
+constexpr int64_t kThreadsPerBlock = 256;
+
+/// True when `op` or anything nested in it reads or writes memory.
+bool touchesMemory(Operation *op) {
+  return !isMemoryEffectFree(op) || op->walk([](Operation *inner) {
+                                        return isMemoryEffectFree(inner) ? WalkResult::advance()
+                                                                         : WalkResult::interrupt();
+                                      }).wasInterrupted();
+}
+
+bool containsParallelLoop(Operation *op) {
+  return op->walk([](scf::ParallelOp) { return WalkResult::interrupt(); }).wasInterrupted();
+}
+
+struct FormKernelsPass : impl::FormKernelsBase<FormKernelsPass> {
+  using FormKernelsBase::FormKernelsBase;
+
+  void runOnOperation() override {
+    if (failed(formIn(getOperation().getBody().front())))
+      signalPassFailure();
+  }
+
+  /// Host control flow stays on the host; what computes becomes kernels.
+  LogicalResult formIn(Block &block) {
+    SmallVector<Operation *> ops;
+    for (Operation &op : block)
+      ops.push_back(&op);
+    for (Operation *op : ops) {
+      if (op->hasTrait<OpTrait::IsTerminator>() || !touchesMemory(op))
+        continue;
+      if (auto loop = dyn_cast<scf::ParallelOp>(op)) {
+        if (failed(parallelKernel(loop)))
+          return failure();
+        continue;
+      }
+      if (isa<scf::ForOp, scf::IfOp>(op) && containsParallelLoop(op)) {
+        for (Region &region : op->getRegions())
+          for (Block &inner : region)
+            if (failed(formIn(inner)))
+              return failure();
+        continue;
+      }
+      if (failed(serialKernel(op)))
+        return failure();
+    }
+    return success();
+  }
+
+  /// One thread per iteration: the linear thread id is split into the loop's
+  /// indices, the innermost fastest (consecutive threads, consecutive addresses).
+  LogicalResult parallelKernel(scf::ParallelOp loop) {
+    SmallVector<int64_t> lbs, steps, counts;
+    int64_t total = 1;
+    for (auto [lb, ub, step] : llvm::zip(loop.getLowerBound(), loop.getUpperBound(), loop.getStep())) {
+      std::optional<int64_t> l = getConstantIntValue(lb), u = getConstantIntValue(ub), s = getConstantIntValue(step);
+      if (!l || !u || !s || *s <= 0)
+        return loop.emitError("a loop with dynamic bounds cannot be mapped to GPU threads yet");
+      lbs.push_back(*l);
+      steps.push_back(*s);
+      counts.push_back(*u > *l ? (*u - *l + *s - 1) / *s : 0);
+      total *= counts.back();
+    }
+    if (total == 0) {
+      loop.erase();
+      return success();
+    }
+    int64_t threads = std::min<int64_t>(kThreadsPerBlock, (total + 31) / 32 * 32);
+    int64_t blocks = (total + threads - 1) / threads;
+    if (blocks >= (int64_t(1) << 31))
+      return loop.emitError("too many iterations for one GPU grid");
+
+    OpBuilder b(loop);
+    Location loc = loop.getLoc();
+    auto cst = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
+    Value blockCount = cst(blocks), threadCount = cst(threads), one = cst(1);
+    // The body: linear id, guard, indices, then the loop body.
+    auto emitBody = [&](Value blockId, Value threadId) {
+      Value linear = arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, blockId, cst(threads)), threadId);
+      Value inRange = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, linear, cst(total));
+      auto guard = scf::IfOp::create(b, loc, inRange, /*withElseRegion=*/false);
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(guard.thenBlock());
+      IRMapping map;
+      int64_t stride = total;
+      for (size_t d = 0; d < counts.size(); ++d) {
+        stride /= counts[d];
+        Value idx = arith::DivUIOp::create(b, loc, linear, cst(stride));
+        if (d > 0)
+          idx = arith::RemUIOp::create(b, loc, idx, cst(counts[d]));
+        Value iv = arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, idx, cst(steps[d])), cst(lbs[d]));
+        map.map(loop.getInductionVars()[d], iv);
+      }
+      for (Operation &op : loop.getBody()->without_terminator())
+        b.clone(op, map);
+    };
+    if (emulate) {
+      auto outer = scf::ForOp::create(b, loc, cst(0), blockCount, one);
+      b.setInsertionPointToStart(outer.getBody());
+      auto inner = scf::ForOp::create(b, loc, cst(0), threadCount, one);
+      b.setInsertionPointToStart(inner.getBody());
+      emitBody(outer.getInductionVar(), inner.getInductionVar());
+    } else {
+      auto launch = gpu::LaunchOp::create(b, loc, blockCount, one, one, threadCount, one, one);
+      b.setInsertionPointToStart(&launch.getBody().front());
+      emitBody(launch.getBlockIds().x, launch.getThreadIds().x);
+      gpu::TerminatorOp::create(b, loc);
+    }
+    loop.erase();
+    return success();
+  }
+
+  /// Serial code (a loop carried through memory, a scalar store) runs on one
+  /// GPU thread; the host never touches device memory.
+  LogicalResult serialKernel(Operation *op) {
+    if (emulate)
+      return success();
+    if (!op->use_empty())
+      return op->emitError("this computation returns values to the host; the GPU path cannot run it yet "
+                           "(the CPU targets support it)");
+    OpBuilder b(op);
+    Location loc = op->getLoc();
+    Value one = arith::ConstantIndexOp::create(b, loc, 1);
+    auto launch = gpu::LaunchOp::create(b, loc, one, one, one, one, one, one);
+    b.setInsertionPointToStart(&launch.getBody().front());
+    auto terminator = gpu::TerminatorOp::create(b, loc);
+    op->moveBefore(terminator);
+    launch->setAttr("onnxc.serial", b.getUnitAttr());
+    return success();
+  }
+};
+
+} // namespace
+} // namespace onnxc::codegen
