@@ -166,6 +166,16 @@ def WeightsToArgument : Pass<"onnxc-weights-to-argument", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::memref::MemRefDialect", "mlir::arith::ArithDialect"];
 }
 
+def ParallelDimsFirst : Pass<"onnxc-parallel-dims-first", "mlir::func::FuncOp"> {
+  let summary = "Interchanges each linalg op's loops so that parallel loops are outermost";
+  let description = [{
+    A Gemm written as (m, k, n) would become a parallel loop over m around a
+    serial k loop; with (m, n, k) every output gets its own GPU thread.
+    Named ops whose reductions come first are generalized, then interchanged.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 def FormKernels : Pass<"onnxc-form-kernels", "mlir::func::FuncOp"> {
   let summary = "Turns each parallel loop nest of the entry function into one GPU kernel launch";
   let description = [{

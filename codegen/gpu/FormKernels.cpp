@@ -26,6 +26,85 @@ bool containsParallelLoop(Operation *op) {
   return op->walk([](scf::ParallelOp) { return WalkResult::interrupt(); }).wasInterrupted();
 }
 
+/// True when `indices` of an access inside `loop` are `loop`'s induction
+/// variables (in order) and constants.
+bool atInductionVars(ValueRange indices, scf::ParallelOp loop, SmallVectorImpl<int64_t> &pattern) {
+  pattern.clear();
+  for (Value i : indices) {
+    auto iv = llvm::find(loop.getInductionVars(), i);
+    if (iv != loop.getInductionVars().end())
+      pattern.push_back(-1 - (iv - loop.getInductionVars().begin()));
+    else if (std::optional<int64_t> c = getConstantIntValue(i))
+      pattern.push_back(*c);
+    else
+      return false;
+  }
+  return true;
+}
+
+/// Folds an init loop into the reduction that follows it: `init` writes each
+/// element of one buffer once at its own index (a bias or a fill), `loop`
+/// (same bounds) accumulates into that buffer at the same index and writes
+/// nothing else. One thread then initializes and accumulates its element; the
+/// memory plan already keeps every buffer the two loops touch apart.
+bool fuseInitInto(scf::ParallelOp init, scf::ParallelOp loop) {
+  if (init.getLowerBound() != loop.getLowerBound() || init.getUpperBound() != loop.getUpperBound() ||
+      init.getStep() != loop.getStep())
+    return false;
+  SmallVector<memref::StoreOp> initStores;
+  bool other = false;
+  init.getBody()->walk([&](Operation *op) {
+    if (auto store = dyn_cast<memref::StoreOp>(op))
+      initStores.push_back(store);
+    else if (!isMemoryEffectFree(op) && !isa<memref::LoadOp>(op))
+      other = true;
+  });
+  SmallVector<int64_t> pattern, seen;
+  if (other || initStores.size() != 1 || !atInductionVars(initStores[0].getIndices(), init, pattern))
+    return false;
+  Value target = initStores[0].getMemRef();
+  if (init.getBody()->walk([&](memref::LoadOp l) {
+        return l.getMemRef() == target ? WalkResult::interrupt() : WalkResult::advance();
+      }).wasInterrupted())
+    return false;
+  bool ok = !loop.getBody()->walk([&](Operation *op) {
+    auto load = dyn_cast<memref::LoadOp>(op);
+    auto store = dyn_cast<memref::StoreOp>(op);
+    if (store && (store.getMemRef() != target || !atInductionVars(store.getIndices(), loop, seen) || seen != pattern))
+      return WalkResult::interrupt();
+    if (load && load.getMemRef() == target && (!atInductionVars(load.getIndices(), loop, seen) || seen != pattern))
+      return WalkResult::interrupt();
+    if (!store && !load && !isMemoryEffectFree(op) && !isa<scf::ForOp, scf::ReduceOp>(op))
+      return WalkResult::interrupt();
+    return WalkResult::advance();
+  }).wasInterrupted();
+  if (!ok)
+    return false;
+  OpBuilder b(loop.getBody(), loop.getBody()->begin());
+  IRMapping map;
+  map.map(init.getInductionVars(), loop.getInductionVars());
+  for (Operation &op : init.getBody()->without_terminator())
+    b.clone(op, map);
+  init.erase();
+  return true;
+}
+
+/// Fuses each init loop in `block` into the parallel loop right after it.
+void fuseInitLoops(Block &block) {
+  for (Operation &op : llvm::make_early_inc_range(block)) {
+    auto init = dyn_cast<scf::ParallelOp>(&op);
+    if (!init)
+      continue;
+    Operation *next = init->getNextNode();
+    while (next && isMemoryEffectFree(next) && next->getNumRegions() == 0)
+      next = next->getNextNode(); // views and constants in between
+    if (auto loop = dyn_cast_or_null<scf::ParallelOp>(next)) {
+      // Values the init uses must be defined before the loop (they are: above both).
+      fuseInitInto(init, loop);
+    }
+  }
+}
+
 struct FormKernelsPass : impl::FormKernelsBase<FormKernelsPass> {
   using FormKernelsBase::FormKernelsBase;
 
@@ -36,6 +115,7 @@ struct FormKernelsPass : impl::FormKernelsBase<FormKernelsPass> {
 
   /// Host control flow stays on the host; what computes becomes kernels.
   LogicalResult formIn(Block &block) {
+    fuseInitLoops(block);
     SmallVector<Operation *> ops;
     for (Operation &op : block)
       ops.push_back(&op);

@@ -7,6 +7,7 @@
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
@@ -16,7 +17,11 @@ namespace onnxc::codegen {
 void buildGpuCodegenPipeline(OpPassManager &pm, const TargetInfo &target, const GpuCodegenOptions &options) {
   addBufferizationPasses(pm);
   addWorkspacePlanningPasses(pm);
+  pm.addNestedPass<func::FuncOp>(createParallelDimsFirst());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  // A reduction's init and the loop that accumulates into it become one kernel.
+  pm.addNestedPass<func::FuncOp>(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(createParallelLoopFusionPass());
   if (options.hostEmulation) {
     // The same kernels as loops on the host: checks tiling and indexing on a CPU.
     pm.addNestedPass<func::FuncOp>(createFormKernels(FormKernelsOptions{/*emulate=*/true}));

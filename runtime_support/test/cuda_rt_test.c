@@ -614,6 +614,9 @@ typedef unsigned long long dptr;
 static struct {
   int (*Init)(unsigned);
   int (*DeviceGetCount)(int *);
+  int (*DeviceGet)(int *, int);
+  int (*PrimaryCtxRetain)(void **, int);
+  int (*CtxSetCurrent)(void *);
   int (*MemAlloc)(dptr *, size_t);
   int (*MemFree)(dptr);
   int (*MemcpyHtoD)(dptr, const void *, size_t);
@@ -639,6 +642,20 @@ static int open_gpu(void) {
   if (g_drv.Init(0) != 0 || g_drv.DeviceGetCount(&count) != 0 || count == 0) {
     printf("no CUDA device: skipped\n");
     return SKIP;
+  }
+  /* The test's own reference on device 0's primary context: its buffers must
+     outlive the shim's onnxc_cuda_unload, which drops the shim's reference. */
+  {
+    int dev = 0;
+    void *ctx = NULL;
+    resolve(lib, "cuDeviceGet", &g_drv.DeviceGet);
+    resolve(lib, "cuDevicePrimaryCtxRetain", &g_drv.PrimaryCtxRetain);
+    resolve(lib, "cuCtxSetCurrent", &g_drv.CtxSetCurrent);
+    if (g_drv.DeviceGet(&dev, 0) != 0 || g_drv.PrimaryCtxRetain(&ctx, dev) != 0 ||
+        g_drv.CtxSetCurrent(ctx) != 0) {
+      printf("cannot make device 0's primary context current\n");
+      return 1;
+    }
   }
   resolve(lib, "cuMemAlloc_v2", &g_drv.MemAlloc);
   resolve(lib, "cuMemFree_v2", &g_drv.MemFree);

@@ -21,7 +21,7 @@ import tempfile
 import time
 import warnings
 
-MODELS = ["mlp", "kws", "squeezenet1_1", "mobilenet_v2", "resnet18", "speech_rnn"]
+MODELS = ["mlp", "kws", "squeezenet1_1", "mobilenet_v2", "resnet18", "speech_rnn", "encoder"]
 FILES = ["model.onnx", "input_0.bin", "ref_0.bin", "meta.json"]
 SEED = 0
 
@@ -82,6 +82,17 @@ def _build_speech_rnn(torch):
     return SpeechRnn(), (1, 49, 40), {"opset": 14}
 
 
+def _build_encoder(torch):
+    """A transformer encoder: 4 layers, d_model 256, 4 heads, sequence 128."""
+    nn = torch.nn
+    layer = nn.TransformerEncoderLayer(d_model=256, nhead=4, dim_feedforward=1024, dropout=0.0,
+                                       batch_first=True)
+    model = nn.TransformerEncoder(layer, num_layers=4, enable_nested_tensor=False)
+    # Traced with gradients on: the fused eval-mode attention kernels, which have
+    # no ONNX export, are then not taken; the exported graph is the same.
+    return model, (1, 128, 256), {"opset": 17, "export_with_grad": True}
+
+
 def _torchvision_builder(fn_name):
     def build(torch):
         import torchvision
@@ -97,6 +108,7 @@ BUILDERS = {
     "mobilenet_v2": _torchvision_builder("mobilenet_v2"),
     "resnet18": _torchvision_builder("resnet18"),
     "speech_rnn": _build_speech_rnn,
+    "encoder": _build_encoder,
 }
 
 
@@ -111,6 +123,32 @@ def _randomize_batchnorm(torch, model, gen):
                 if m.affine:
                     m.weight.copy_(torch.rand(n, generator=gen) * 1.0 + 0.5)
                     m.bias.copy_(torch.randn(n, generator=gen) * 0.1)
+
+
+def hashed_init(torch, model):
+    """Sets every float parameter and buffer from an integer hash of its position.
+
+    Exact in any PyTorch version and on any device (integer arithmetic, then one
+    correctly rounded float32 multiply), so that a machine without these files
+    rebuilds the same weights (the GPU check times PyTorch on its own copy).
+    Values take 256 levels, so objects holding them compress well."""
+    with torch.no_grad():
+        for k, (name, t) in enumerate(model.state_dict().items()):
+            if not t.is_floating_point():
+                continue
+            n = t.numel()
+            i = torch.arange(n, dtype=torch.int64)
+            h = ((i * 2654435761 + (k + 1) * 40503) % 4294967296) // 16777216  # 0..255
+            unit = (h.to(torch.float32) - 127.5) / 127.5  # [-1, 1]
+            if name.endswith("running_var"):
+                values = unit * 0.25 + 1.0
+            elif t.dim() >= 2:
+                values = unit * (1.0 / (n // t.shape[0]) ** 0.5)  # about 1/sqrt(fan_in)
+            elif name.endswith("weight"):  # norm scales
+                values = unit * 0.25 + 1.0
+            else:  # biases and running means
+                values = unit * 0.1
+            t.copy_(values.reshape(t.shape))
 
 
 def _is_fresh(model_dir, script_mtime):
@@ -135,8 +173,10 @@ def _atomic_write(path, data):
         raise
 
 
-def export_one(name, outdir, log=sys.stderr):
-    """Export one model to outdir/name; returns the model directory."""
+def export_one(name, outdir, log=sys.stderr, init="random"):
+    """Export one model to outdir/name; returns the model directory.
+
+    init: "random" (seeded torch initialisation) or "hashed" (hashed_init)."""
     import numpy as np
     import onnx
     import torch
@@ -151,7 +191,10 @@ def export_one(name, outdir, log=sys.stderr):
     gen = torch.Generator().manual_seed(SEED + 1)
 
     model, in_shape, opts = BUILDERS[name](torch)
-    _randomize_batchnorm(torch, model, gen)
+    if init == "hashed":
+        hashed_init(torch, model)
+    else:
+        _randomize_batchnorm(torch, model, gen)
     model.eval()
 
     rng = np.random.RandomState(SEED + 2)
@@ -171,7 +214,7 @@ def export_one(name, outdir, log=sys.stderr):
     if opts.get("preserve_bn"):
         export_kwargs["training"] = torch.onnx.TrainingMode.PRESERVE
     tmp_onnx = os.path.join(model_dir, ".tmp-model.onnx")
-    with torch.no_grad(), warnings.catch_warnings():
+    with torch.set_grad_enabled(bool(opts.get("export_with_grad"))), warnings.catch_warnings():
         # PRESERVE mode warns about constant folding in training mode; the model is
         # in eval mode, so folding is safe here.
         warnings.simplefilter("ignore")
@@ -194,6 +237,7 @@ def export_one(name, outdir, log=sys.stderr):
         "ops": sorted(set(ops)),
         "num_nodes": len(ops),
         "seed": SEED,
+        "init": init,
         "torch": torch.__version__,
     }
     _atomic_write(os.path.join(model_dir, "input_0.bin"), x_np.astype("<f4").tobytes())
@@ -207,7 +251,7 @@ def export_one(name, outdir, log=sys.stderr):
     return model_dir
 
 
-def ensure_models(outdir, names, force=False, log=sys.stderr):
+def ensure_models(outdir, names, force=False, log=sys.stderr, init="random"):
     """Export every model in names unless it is cached; returns {name: dir}."""
     script_mtime = os.path.getmtime(os.path.abspath(__file__))
     dirs = {}
@@ -218,7 +262,7 @@ def ensure_models(outdir, names, force=False, log=sys.stderr):
         if not force and _is_fresh(model_dir, script_mtime):
             dirs[name] = model_dir
             continue
-        dirs[name] = export_one(name, outdir, log=log)
+        dirs[name] = export_one(name, outdir, log=log, init=init)
     return dirs
 
 
@@ -228,10 +272,12 @@ def main(argv=None):
     ap.add_argument("--models", default=",".join(MODELS),
                     help="comma-separated subset of: " + ",".join(MODELS))
     ap.add_argument("--force", action="store_true", help="export even if cached")
+    ap.add_argument("--init", choices=["random", "hashed"], default="random",
+                    help="weights: seeded random, or hashed (reproducible anywhere; the GPU check)")
     args = ap.parse_args(argv)
     names = [m for m in args.models.split(",") if m]
     try:
-        ensure_models(os.path.abspath(args.outdir), names, force=args.force)
+        ensure_models(os.path.abspath(args.outdir), names, force=args.force, init=args.init)
     except Exception as e:  # report the reason without a long traceback
         print(f"export_models: error: {e}", file=sys.stderr)
         return 1

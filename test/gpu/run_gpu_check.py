@@ -1,0 +1,173 @@
+# The GPU check (run by scripts/gpu_check.sh on a machine with an NVIDIA GPU): correctness against the CPU target, latency against PyTorch.
+"""Usage: python3 test/gpu/run_gpu_check.py --pack build/gpu_check/pack --out DIR [--cuda /usr/local/cuda]
+
+Builds libonnxc_cuda_rt.a and one gpu_harness per model from the pack's objects (made by
+prepare_gpu_check.py on a machine without a GPU), runs each, compares its output with
+the CPU target's (rtol 1e-3, atol 1e-4 * max|ref|), times it, times PyTorch on the same
+card with the same weights, and prints a table (also written to DIR/gpu_check.md).
+"""
+import argparse
+import json
+import lzma
+import os
+import shlex
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+RT = os.path.join(REPO, "runtime_support")
+
+
+def sh(cmd, timeout=300, check=True, env=None):
+    t0 = time.time()
+    try:
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout, env=env)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        if check:
+            raise RuntimeError(f"{shlex.join(cmd)}: {e}")
+        return 127, str(e)
+    out = p.stdout.decode(errors="replace")
+    if check and p.returncode != 0:
+        raise RuntimeError(f"{shlex.join(cmd)} failed ({p.returncode}, {time.time() - t0:.1f}s):\n{out[-3000:]}")
+    return p.returncode, out
+
+
+def compare(out_path, ref_path):
+    import numpy as np
+    out = np.fromfile(out_path, dtype="<f4").astype(np.float64)
+    ref = np.fromfile(ref_path, dtype="<f4").astype(np.float64)
+    if out.size != ref.size:
+        return False, float("inf")
+    diff = np.abs(out - ref)
+    atol = 1e-4 * float(np.abs(ref).max())
+    ok = bool(np.all(diff <= atol + 1e-3 * np.abs(ref)))
+    return ok, float(np.nanmax(diff)) if not np.isnan(out).any() else float("inf")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--pack", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--cuda", default=os.environ.get("CUDA_HOME", "/usr/local/cuda"))
+    ap.add_argument("--repeat", type=int, default=100)
+    ap.add_argument("--torch-repeat", type=int, default=50)
+    ap.add_argument("--skip-torch", action="store_true")
+    args = ap.parse_args()
+    args.pack, args.out = os.path.abspath(args.pack), os.path.abspath(args.out)
+    os.makedirs(args.out, exist_ok=True)
+    build = os.path.join(args.out, "build")
+    os.makedirs(build, exist_ok=True)
+    log = open(os.path.join(args.out, "gpu_check.log"), "w")
+
+    def note(msg):
+        print(msg, flush=True)
+        log.write(msg + "\n")
+        log.flush()
+
+    _, smi = sh(["nvidia-smi", "--query-gpu=name,driver_version,clocks.max.sm", "--format=csv,noheader"], check=False)
+    note(f"GPU: {smi.strip()}")
+    inc = ["-I", os.path.join(RT, "include"), "-I", os.path.join(args.cuda, "include")]
+    cuda_libs = ["-L", os.path.join(args.cuda, "lib64"), "-L", os.path.join(args.cuda, "lib64", "stubs"), "-lcuda"]
+    # The shim, from source: plain C, no CUDA headers.
+    objs = []
+    for src in ("cuda_rt.c", "runtime_common.c"):
+        o = os.path.join(build, src[:-2] + ".o")
+        sh(["cc", "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-I", os.path.join(RT, "include"), "-c",
+            os.path.join(RT, "src", src), "-o", o])
+        objs.append(o)
+    shim = os.path.join(build, "libonnxc_cuda_rt.a")
+    if os.path.exists(shim):
+        os.unlink(shim)
+    sh(["ar", "rcs", shim, *objs])
+    # The shim's own GPU tests (runtime_support/test/cuda_rt_test.c).
+    test_exe = os.path.join(build, "cuda_rt_test")
+    sh(["cc", "-std=c99", "-O2", *inc, "-I", os.path.join(RT, "test"), os.path.join(RT, "test", "cuda_rt_test.c"),
+        shim, "-ldl", "-lpthread", "-o", test_exe])
+    for mode, env in (("gpu", {}), ("gpu-fault", {}), ("gpu-fault", {"ONNXC_CUDA_SYNC": "1"})):
+        rc, out = sh([test_exe, mode], check=False, timeout=120, env={**os.environ, **env})
+        note(f"shim test {mode}{' ' + str(env) if env else ''}: {'PASS' if rc == 0 else 'FAIL'}"
+             + ("" if rc == 0 else "\n" + out[-1500:]))
+
+    manifest = json.load(open(os.path.join(args.pack, "manifest.json")))
+    rows = []
+    for m in manifest["models"]:
+        name, sym = m["name"], m["symbol"]
+        d = os.path.join(args.pack, name)
+        row = {"model": name}
+        rows.append(row)
+        try:
+            obj = os.path.join(build, sym + ".o")
+            with lzma.open(os.path.join(d, sym + ".o.xz")) as f, open(obj, "wb") as g:
+                g.write(f.read())
+            _, undefined = sh(["nm", "-u", obj])
+            row["cu_symbols"] = [s for s in undefined.split() if s.startswith("cu")]
+            if name == manifest["models"][0]["name"]:
+                _, listing = sh([os.path.join(args.cuda, "bin", "cuobjdump"), "--list-elf", "--list-ptx", obj],
+                                check=False)
+                note("cuobjdump " + name + ":\n" + listing.strip())
+            exe = os.path.join(build, "harness_" + sym)
+            sh(["cc", "-std=c99", "-O2", f"-DONNXC_MODEL={sym}", f'-DONNXC_MODEL_HEADER="{os.path.join(d, sym + ".h")}"',
+                *inc, os.path.join(HERE, "gpu_harness.c"), obj, shim, *cuda_libs, "-ldl", "-lpthread", "-o", exe])
+            out_bin = os.path.join(args.out, name + ".out_0.bin")
+            rc, out = sh([exe, os.path.join(d, "input_0.bin"), "--", out_bin, "--repeat", str(args.repeat)],
+                         check=False, timeout=240)
+            if rc != 0:
+                row["error"] = out.strip().splitlines()[-1] if out.strip() else f"exit {rc}"
+                note(f"{name}: harness failed:\n{out[-2000:]}")
+                continue
+            for line in out.splitlines():
+                if "=" in line:
+                    k, v = line.split("=", 1)
+                    row[k] = float(v)
+            row["ok"], row["max_abs_err"] = compare(out_bin, os.path.join(d, "cpu_0.bin"))
+            note(f"{name}: {json.dumps(row)}")
+        except Exception as e:  # report and go on with the next model
+            row["error"] = f"{type(e).__name__}: {str(e)[:500]}"
+            note(f"{name}: {row['error']}")
+
+    # Out-of-bounds accesses and races in the small models' kernels.
+    for name in [r["model"] for r in rows if r.get("ok")][:2]:
+        sym = next(m["symbol"] for m in manifest["models"] if m["name"] == name)
+        exe = os.path.join(build, "harness_" + sym)
+        rc, out = sh([os.path.join(args.cuda, "bin", "compute-sanitizer"), "--tool", "memcheck", "--error-exitcode",
+                      "9", exe, os.path.join(args.pack, name, "input_0.bin"), "--",
+                      os.path.join(build, name + ".memcheck.bin"), "--repeat", "1"], check=False, timeout=180)
+        note(f"compute-sanitizer memcheck {name}: {'clean' if rc == 0 else 'ERRORS'}\n{out.strip()[-1500:]}")
+
+    torch_rows = {}
+    if not args.skip_torch:
+        rc, out = sh([sys.executable, os.path.join(HERE, "torch_baseline.py"), args.pack,
+                      *[r["model"] for r in rows], "--repeat", str(args.torch_repeat)], check=False, timeout=240)
+        for line in out.splitlines():
+            if line.startswith("{"):
+                r = json.loads(line)
+                torch_rows[r["model"]] = r
+            else:
+                log.write(line + "\n")
+        note("torch: " + json.dumps(list(torch_rows.values())))
+
+    lines = ["| model | matches CPU target | max abs err | onnxc run_async (events) ms | onnxc NAME_run ms |"
+             " onnxc CUDA graph ms | PyTorch eager ms | PyTorch CUDA graph ms | onnxc graph / PyTorch graph |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    fmt = lambda v: f"{v:.3f}" if isinstance(v, float) else "–"
+    for r in rows:
+        t = torch_rows.get(r["model"], {})
+        ratio = r.get("graph_median_ms", 0) / t["graph_ms"] if t.get("graph_ms") and r.get("graph_median_ms") else None
+        status = "yes" if r.get("ok") else ("ERROR: " + r["error"][:60] if "error" in r else "NO")
+        lines.append(f"| {r['model']} | {status} | {r.get('max_abs_err', float('nan')):.3g} | "
+                     f"{fmt(r.get('events_median_ms'))} | {fmt(r.get('run_median_ms'))} | "
+                     f"{fmt(r.get('graph_median_ms'))} | {fmt(t.get('eager_ms'))} | {fmt(t.get('graph_ms'))} | "
+                     f"{fmt(ratio)} |")
+    table = "\n".join(lines)
+    note(table)
+    with open(os.path.join(args.out, "gpu_check.md"), "w") as f:
+        f.write(f"GPU: {smi.strip()}\n\n{table}\n")
+    with open(os.path.join(args.out, "gpu_check.json"), "w") as f:
+        json.dump({"onnxc": rows, "torch": torch_rows}, f, indent=2)
+    return 0 if all(r.get("ok") for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
