@@ -17,15 +17,18 @@ namespace onnxc::codegen {
 
 namespace {
 
-/// The ONNX node names of the ops in `launch`, in order, without repeats.
+/// The ONNX node names of the ops in `launch`, in order, without repeats
+/// (graph inputs, outputs and initializers are values, not nodes).
 SmallVector<std::string> nodeNames(gpu::LaunchOp launch) {
   llvm::SetVector<StringRef> names;
-  launch.walk([&](Operation *op) {
-    if (auto loc = dyn_cast<NameLoc>(op->getLoc()))
+  auto add = [&](Location l) {
+    auto loc = dyn_cast<NameLoc>(l);
+    auto kind = loc ? dyn_cast<NameLoc>(loc.getChildLoc()) : NameLoc();
+    if (loc && !(kind && llvm::is_contained({"initializer", "input", "output"}, kind.getName().getValue())))
       names.insert(loc.getName().getValue());
-  });
-  if (auto loc = dyn_cast<NameLoc>(launch.getLoc()))
-    names.insert(loc.getName().getValue());
+  };
+  launch.walk([&](Operation *op) { add(op->getLoc()); });
+  add(launch.getLoc());
   return SmallVector<std::string>(names.begin(), names.end());
 }
 
