@@ -2,6 +2,7 @@
 #include "codegen/Passes.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 using namespace mlir;
@@ -105,12 +106,112 @@ void fuseInitLoops(Block &block) {
   }
 }
 
+/// Keeps a reduction's accumulator in a register: a loop whose body loads
+/// and stores one element at loop-invariant indices (and touches that buffer
+/// nowhere else) carries the value instead. Innermost loops first, so that a
+/// conv's three reduction loops all carry it. Each kernel comes from one
+/// linalg op, whose output the memory plan keeps apart from its inputs.
+void promoteAccumulators(Operation *root) {
+  SmallVector<scf::ForOp> loops;
+  root->walk([&](scf::ForOp loop) { loops.push_back(loop); }); // post-order: inner first
+  for (scf::ForOp loop : loops) {
+    for (auto load : llvm::to_vector(loop.getBody()->getOps<memref::LoadOp>())) {
+      Value m = load.getMemRef();
+      auto invariant = [&](Value v) { return loop.isDefinedOutsideOfLoop(v); };
+      if (!invariant(m) || !llvm::all_of(load.getIndices(), invariant))
+        continue;
+      memref::StoreOp store;
+      bool other = false;
+      loop.getBody()->walk([&](Operation *op) {
+        if (op == load || !llvm::is_contained(op->getOperands(), m))
+          return;
+        auto s = dyn_cast<memref::StoreOp>(op);
+        if (!store && s && s->getBlock() == loop.getBody() && s.getMemRef() == m && llvm::equal(s.getIndices(), load.getIndices()) &&
+            load->isBeforeInBlock(s))
+          store = s;
+        else
+          other = true;
+      });
+      if (!store || other) // (another access to the buffer: maybe the same element)
+        continue;
+      // load before the loop, carry the value, store after it.
+      OpBuilder b(loop);
+      auto initial = memref::LoadOp::create(b, load.getLoc(), m, load.getIndices());
+      Value stored = store.getValueToStore();
+      IRRewriter rewriter(loop.getContext());
+      auto yielder = [&](OpBuilder &, Location, ArrayRef<BlockArgument>) -> SmallVector<Value> { return {stored}; };
+      FailureOr<LoopLikeOpInterface> carried =
+          loop.replaceWithAdditionalYields(rewriter, ValueRange{initial}, /*replaceInitOperandUsesInLoop=*/false, yielder);
+      if (failed(carried))
+        continue;
+      auto newLoop = cast<scf::ForOp>(carried->getOperation());
+      load.replaceAllUsesWith(newLoop.getRegionIterArgs().back());
+      b.setInsertionPointAfter(newLoop);
+      memref::StoreOp::create(b, store.getLoc(), newLoop.getResults().back(), m, store.getIndices());
+      store.erase();
+      load.erase();
+      loop = newLoop;
+    }
+  }
+}
+
+constexpr int64_t kCoarsening = 4;       // outputs per thread along the chosen dim
+constexpr int64_t kMinThreads = 132 * 256; // keep an H100/H200-class GPU full
+
+/// True when `v` is computed from `iv` inside `body`.
+bool dependsOn(Value v, Value iv, Block *body) {
+  if (v == iv)
+    return true;
+  Operation *def = v.getDefiningOp();
+  if (!def || !body->getParentOp()->isAncestor(def))
+    return false;
+  return llvm::any_of(def->getOperands(), [&](Value o) { return dependsOn(o, iv, body); });
+}
+
+/// The parallel dim along which one thread should compute kCoarsening
+/// outputs, or -1: a dim that is not the innermost (coalescing), divides
+/// evenly, and is one that some operand read in the reduction loops does
+/// not depend on (that operand is then loaded once for all of them).
+int64_t coarseningDim(scf::ParallelOp loop, ArrayRef<int64_t> counts, int64_t total) {
+  if (total / kCoarsening < kMinThreads)
+    return -1;
+  SmallVector<memref::LoadOp> reads;
+  loop.getBody()->walk([&](memref::LoadOp load) {
+    if (load->getParentOfType<scf::ForOp>() && loop->isAncestor(load->getParentOfType<scf::ForOp>()))
+      reads.push_back(load);
+  });
+  if (reads.empty())
+    return -1;
+  int64_t innermost = counts.size() - 1;
+  while (innermost > 0 && counts[innermost] == 1)
+    --innermost;
+  int64_t best = -1, bestShared = 0;
+  for (int64_t d = 0; d < innermost; ++d) {
+    if (counts[d] < kCoarsening || counts[d] % kCoarsening)
+      continue;
+    Value iv = loop.getInductionVars()[d];
+    int64_t shared = llvm::count_if(reads, [&](memref::LoadOp l) {
+      return llvm::none_of(l.getIndices(), [&](Value i) { return dependsOn(i, iv, loop.getBody()); });
+    });
+    if (shared > bestShared)
+      best = d, bestShared = shared;
+  }
+  return best;
+}
+
 struct FormKernelsPass : impl::FormKernelsBase<FormKernelsPass> {
+  SmallVector<scf::ForOp> coarsened; // loops over a thread's outputs, unroll-jammed at the end
+
   using FormKernelsBase::FormKernelsBase;
 
   void runOnOperation() override {
     if (failed(formIn(getOperation().getBody().front())))
-      signalPassFailure();
+      return signalPassFailure();
+    promoteAccumulators(getOperation());
+    // Jammed, the copies of the reduction loops become one loop whose shared
+    // loads LLVM reuses across the thread's outputs.
+    for (scf::ForOp each : coarsened)
+      (void)loopUnrollJamByFactor(each, kCoarsening);
   }
 
   /// Host control flow stays on the host; what computes becomes kernels.
@@ -158,6 +259,11 @@ struct FormKernelsPass : impl::FormKernelsBase<FormKernelsPass> {
       loop.erase();
       return success();
     }
+    int64_t coarse = coarseningDim(loop, counts, total);
+    if (coarse >= 0) {
+      counts[coarse] /= kCoarsening;
+      total /= kCoarsening;
+    }
     int64_t threads = std::min<int64_t>(kThreadsPerBlock, (total + 31) / 32 * 32);
     int64_t blocks = (total + threads - 1) / threads;
     if (blocks >= (int64_t(1) << 31))
@@ -181,6 +287,13 @@ struct FormKernelsPass : impl::FormKernelsBase<FormKernelsPass> {
         Value idx = arith::DivUIOp::create(b, loc, linear, cst(stride));
         if (d > 0)
           idx = arith::RemUIOp::create(b, loc, idx, cst(counts[d]));
+        if ((int64_t)d == coarse) { // this thread's kCoarsening outputs: idx * k + j
+          auto each = scf::ForOp::create(b, loc, cst(0), cst(kCoarsening), cst(1));
+          coarsened.push_back(each);
+          b.setInsertionPoint(each.getBody()->getTerminator());
+          idx = arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, idx, cst(kCoarsening)),
+                                      each.getInductionVar());
+        }
         Value iv = arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, idx, cst(steps[d])), cst(lbs[d]));
         map.map(loop.getInductionVars()[d], iv);
       }
