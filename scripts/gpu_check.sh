@@ -5,7 +5,7 @@
 #   /usr/bin/python3 test/gpu/prepare_gpu_check.py --onnxc build/tools/onnxc \
 #       --rt-lib build/runtime_support/libonnxc_rt.a          # writes build/gpu_check/pack
 # Then on the GPU machine, with build/gpu_check/pack carried along:
-#   bash scripts/gpu_check.sh [OUT_DIR]
+#   bash scripts/gpu_check.sh [OUT_DIR [options of test/gpu/run_gpu_check.py]]
 # OUT_DIR (default: $OUT, else build/gpu_check/results) receives gpu_check.md, .json and .log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,4 +18,5 @@ if [ ! -f "$PACK/manifest.json" ]; then
 fi
 PY=python3
 command -v "$PY" >/dev/null || PY=/usr/bin/python3
-exec "$PY" test/gpu/run_gpu_check.py --pack "$PACK" --out "$OUT_DIR" --cuda "$CUDA"
+shift $(( $# > 0 ? 1 : 0 ))
+exec "$PY" test/gpu/run_gpu_check.py --pack "$PACK" --out "$OUT_DIR" --cuda "$CUDA" "$@"

@@ -199,6 +199,66 @@ int64_t coarseningDim(scf::ParallelOp loop, ArrayRef<int64_t> counts, int64_t to
   return best;
 }
 
+constexpr int64_t kLanes = 32;  // outputs per block when a reduction is split
+constexpr int64_t kSlices = 8;  // warps per block, each reducing one slice
+
+/// The op that combines a reduction's values (add, max, min) when the
+/// reduction of `loop` (one output per iteration) can be split into kSlices
+/// partial results, else null: one serial reduction nest accumulating into
+/// one element, and too few outputs to keep the GPU busy otherwise.
+Operation *splitCombiner(scf::ParallelOp loop, int64_t total) {
+  if (total >= kMinThreads)
+    return nullptr;
+  scf::ForOp r;
+  for (Operation &op : loop.getBody()->without_terminator()) {
+    if (r)
+      return nullptr; // work after the reduction
+    r = dyn_cast<scf::ForOp>(op);
+  }
+  std::optional<int64_t> lb = r ? getConstantIntValue(r.getLowerBound()) : std::nullopt,
+                         ub = r ? getConstantIntValue(r.getUpperBound()) : std::nullopt,
+                         step = r ? getConstantIntValue(r.getStep()) : std::nullopt;
+  if (!r || r.getNumRegionIterArgs() || !lb || !ub || !step || (*ub - *lb) / *step < 2 * kSlices)
+    return nullptr;
+  SmallVector<memref::StoreOp> stores;
+  r.walk([&](memref::StoreOp st) { stores.push_back(st); });
+  if (stores.size() != 1 || !isa<scf::ForOp>(stores[0]->getParentOp()) ||
+      !llvm::all_of(stores[0].getIndices(), [&](Value i) { return r.isDefinedOutsideOfLoop(i); }))
+    return nullptr;
+  Value out = stores[0].getMemRef();
+  Operation *combine = stores[0].getValueToStore().getDefiningOp();
+  if (!combine || !isa<arith::AddFOp, arith::MaximumFOp, arith::MaxNumFOp, arith::MinimumFOp, arith::MinNumFOp>(combine))
+    return nullptr;
+  auto acc = combine->getOperand(0).getDefiningOp<memref::LoadOp>();
+  if (!acc || acc.getMemRef() != out || !llvm::equal(acc.getIndices(), stores[0].getIndices()))
+    return nullptr;
+  bool clean = !r.walk([&](Operation *op) {
+                   bool writes = !isMemoryEffectFree(op) && !isa<memref::LoadOp, memref::StoreOp, scf::ForOp, scf::YieldOp>(op);
+                   bool readsOut = isa<memref::LoadOp>(op) && op != acc && cast<memref::LoadOp>(op).getMemRef() == out;
+                   return writes || readsOut ? WalkResult::interrupt() : WalkResult::advance();
+                 }).wasInterrupted();
+  return clean ? combine : nullptr;
+}
+
+/// The value every slice of a `combine` reduction starts from.
+Value identityOf(OpBuilder &b, Location loc, Operation *combine, Type type) {
+  auto ft = cast<FloatType>(type);
+  APFloat value = isa<arith::AddFOp>(combine) ? APFloat::getZero(ft.getFloatSemantics())
+                  : isa<arith::MaximumFOp, arith::MaxNumFOp>(combine)
+                      ? APFloat::getInf(ft.getFloatSemantics(), /*Negative=*/true)
+                      : APFloat::getInf(ft.getFloatSemantics());
+  return arith::ConstantOp::create(b, loc, FloatAttr::get(type, value));
+}
+
+/// The reduction loop of a formed body (after promotion) and the store of its result.
+std::pair<scf::ForOp, memref::StoreOp> reductionOf(scf::IfOp body) {
+  for (auto r : body.thenBlock()->getOps<scf::ForOp>())
+    if (r.getNumResults() == 1 && r->hasOneUse())
+      if (auto store = dyn_cast<memref::StoreOp>(*r->getUsers().begin()))
+        return {r, store};
+  return {};
+}
+
 struct FormKernelsPass : impl::FormKernelsBase<FormKernelsPass> {
   SmallVector<scf::ForOp> coarsened; // loops over a thread's outputs, unroll-jammed at the end
 
@@ -264,18 +324,11 @@ struct FormKernelsPass : impl::FormKernelsBase<FormKernelsPass> {
       counts[coarse] /= kCoarsening;
       total /= kCoarsening;
     }
-    int64_t threads = std::min<int64_t>(kThreadsPerBlock, (total + 31) / 32 * 32);
-    int64_t blocks = (total + threads - 1) / threads;
-    if (blocks >= (int64_t(1) << 31))
-      return loop.emitError("too many iterations for one GPU grid");
-
     OpBuilder b(loop);
     Location loc = loop.getLoc();
     auto cst = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
-    Value blockCount = cst(blocks), threadCount = cst(threads), one = cst(1);
-    // The body: linear id, guard, indices, then the loop body.
-    auto emitBody = [&](Value blockId, Value threadId) {
-      Value linear = arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, blockId, cst(threads)), threadId);
+    // The body for output `linear`: guard, indices, then the loop body.
+    auto emitBody = [&](Value linear) {
       Value inRange = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, linear, cst(total));
       auto guard = scf::IfOp::create(b, loc, inRange, /*withElseRegion=*/false);
       OpBuilder::InsertionGuard g(b);
@@ -299,17 +352,103 @@ struct FormKernelsPass : impl::FormKernelsBase<FormKernelsPass> {
       }
       for (Operation &op : loop.getBody()->without_terminator())
         b.clone(op, map);
+      return guard;
     };
+
+    Operation *combine = coarse < 0 ? splitCombiner(loop, total) : nullptr;
+    if (!combine) {
+      int64_t threads = std::min<int64_t>(kThreadsPerBlock, (total + 31) / 32 * 32);
+      int64_t blocks = (total + threads - 1) / threads;
+      if (blocks >= (int64_t(1) << 31))
+        return loop.emitError("too many iterations for one GPU grid");
+      auto linearOf = [&](Value block, Value thread) {
+        return arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, block, cst(threads)), thread).getResult();
+      };
+      if (emulate) {
+        auto outer = scf::ForOp::create(b, loc, cst(0), cst(blocks), cst(1));
+        b.setInsertionPointToStart(outer.getBody());
+        auto inner = scf::ForOp::create(b, loc, cst(0), cst(threads), cst(1));
+        b.setInsertionPointToStart(inner.getBody());
+        emitBody(linearOf(outer.getInductionVar(), inner.getInductionVar()));
+      } else {
+        Value one = cst(1);
+        auto launch = gpu::LaunchOp::create(b, loc, cst(blocks), one, one, cst(threads), one, one);
+        b.setInsertionPointToStart(&launch.getBody().front());
+        emitBody(linearOf(launch.getBlockIds().x, launch.getThreadIds().x));
+        gpu::TerminatorOp::create(b, loc);
+      }
+      loop.erase();
+      return success();
+    }
+
+    // A split reduction: a block serves kLanes consecutive outputs (coalesced
+    // like one thread per output); its kSlices warps each reduce one slice of
+    // the reduction loop into shared memory; after a barrier, warp 0 combines
+    // the slices in order (deterministic) and stores.
+    int64_t blocks = (total + kLanes - 1) / kLanes;
+    Type elem = combine->getResult(0).getType();
+    auto sharedSpace = gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
+    auto sharedType = MemRefType::get({kSlices, kLanes}, elem, AffineMap(), emulate ? Attribute() : sharedSpace);
+    auto phase1 = [&](Value block, Value thread, Value shared) {
+      Value lane = arith::RemUIOp::create(b, loc, thread, cst(kLanes));
+      Value slice = arith::DivUIOp::create(b, loc, thread, cst(kLanes));
+      scf::IfOp body = emitBody(arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, block, cst(kLanes)), lane));
+      promoteAccumulators(body);
+      auto [r, store] = reductionOf(body);
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPoint(r);
+      int64_t trip = (*getConstantIntValue(r.getUpperBound()) - *getConstantIntValue(r.getLowerBound())) /
+                     *getConstantIntValue(r.getStep());
+      int64_t chunk = (trip + kSlices - 1) / kSlices * *getConstantIntValue(r.getStep());
+      Value lb = arith::AddIOp::create(b, loc, r.getLowerBound(), arith::MulIOp::create(b, loc, slice, cst(chunk)));
+      r.setLowerBound(lb);
+      r.setUpperBound(arith::MinUIOp::create(b, loc, r.getUpperBound(), arith::AddIOp::create(b, loc, lb, cst(chunk))));
+      r.getInitArgsMutable()[0].set(identityOf(b, loc, combine, elem));
+      b.setInsertionPoint(store);
+      memref::StoreOp::create(b, loc, r.getResult(0), shared, ValueRange{slice, lane});
+      store.erase();
+    };
+    auto phase2 = [&](Value block, Value thread, Value shared) {
+      Value lane = arith::RemUIOp::create(b, loc, thread, cst(kLanes));
+      Value first = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, thread, cst(kLanes));
+      auto warp0 = scf::IfOp::create(b, loc, first, /*withElseRegion=*/false);
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(warp0.thenBlock());
+      scf::IfOp body = emitBody(arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, block, cst(kLanes)), lane));
+      promoteAccumulators(body);
+      auto [r, store] = reductionOf(body);
+      b.setInsertionPoint(r);
+      Value v = r.getInitArgs()[0];
+      for (int64_t s = 0; s < kSlices; ++s) {
+        Value part = memref::LoadOp::create(b, loc, shared, ValueRange{cst(s), lane});
+        Operation *c = b.clone(*combine);
+        c->setOperands({v, part});
+        v = c->getResult(0);
+      }
+      r.getResult(0).replaceAllUsesWith(v);
+      r.erase();
+    };
+    Value threadCount = cst(kLanes * kSlices);
     if (emulate) {
-      auto outer = scf::ForOp::create(b, loc, cst(0), blockCount, one);
+      Value shared = memref::AllocaOp::create(b, loc, sharedType);
+      auto outer = scf::ForOp::create(b, loc, cst(0), cst(blocks), cst(1));
       b.setInsertionPointToStart(outer.getBody());
-      auto inner = scf::ForOp::create(b, loc, cst(0), threadCount, one);
-      b.setInsertionPointToStart(inner.getBody());
-      emitBody(outer.getInductionVar(), inner.getInductionVar());
+      auto first = scf::ForOp::create(b, loc, cst(0), threadCount, cst(1));
+      b.setInsertionPointToStart(first.getBody());
+      phase1(outer.getInductionVar(), first.getInductionVar(), shared);
+      b.setInsertionPointAfter(first);
+      auto second = scf::ForOp::create(b, loc, cst(0), threadCount, cst(1));
+      b.setInsertionPointToStart(second.getBody());
+      phase2(outer.getInductionVar(), second.getInductionVar(), shared);
     } else {
-      auto launch = gpu::LaunchOp::create(b, loc, blockCount, one, one, threadCount, one, one);
+      Value one = cst(1);
+      auto launch = gpu::LaunchOp::create(b, loc, cst(blocks), one, one, threadCount, one, one, nullptr, nullptr, {},
+                                          TypeRange{sharedType});
       b.setInsertionPointToStart(&launch.getBody().front());
-      emitBody(launch.getBlockIds().x, launch.getThreadIds().x);
+      Value shared = launch.getWorkgroupAttributions()[0];
+      phase1(launch.getBlockIds().x, launch.getThreadIds().x, shared);
+      gpu::BarrierOp::create(b, loc);
+      phase2(launch.getBlockIds().x, launch.getThreadIds().x, shared);
       gpu::TerminatorOp::create(b, loc);
     }
     loop.erase();

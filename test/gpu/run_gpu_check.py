@@ -54,6 +54,8 @@ def main():
     ap.add_argument("--repeat", type=int, default=100)
     ap.add_argument("--torch-repeat", type=int, default=50)
     ap.add_argument("--skip-torch", action="store_true")
+    ap.add_argument("--quick", action="store_true", help="skip the shim's GPU tests and compute-sanitizer")
+    ap.add_argument("--ncu", default="", help="comma-separated models whose kernels ncu times one by one")
     args = ap.parse_args()
     args.pack, args.out = os.path.abspath(args.pack), os.path.abspath(args.out)
     os.makedirs(args.out, exist_ok=True)
@@ -85,7 +87,7 @@ def main():
     test_exe = os.path.join(build, "cuda_rt_test")
     sh(["cc", "-std=c99", "-O2", *inc, "-I", os.path.join(RT, "test"), os.path.join(RT, "test", "cuda_rt_test.c"),
         shim, "-ldl", "-lpthread", "-o", test_exe])
-    for mode, env in (("gpu", {}), ("gpu-fault", {}), ("gpu-fault", {"ONNXC_CUDA_SYNC": "1"})):
+    for mode, env in () if args.quick else (("gpu", {}), ("gpu-fault", {}), ("gpu-fault", {"ONNXC_CUDA_SYNC": "1"})):
         rc, out = sh([test_exe, mode], check=False, timeout=120, env={**os.environ, **env})
         note(f"shim test {mode}{' ' + str(env) if env else ''}: {'PASS' if rc == 0 else 'FAIL'}"
              + ("" if rc == 0 else "\n" + out[-1500:]))
@@ -127,8 +129,30 @@ def main():
             row["error"] = f"{type(e).__name__}: {str(e)[:500]}"
             note(f"{name}: {row['error']}")
 
+    # Per-kernel GPU time (Nsight Compute), for the profile in docs/gpu.md.
+    for name in [m for m in args.ncu.split(",") if m]:
+        sym = next(m["symbol"] for m in manifest["models"] if m["name"] == name)
+        exe = os.path.join(build, "harness_" + sym)
+        rc, out = sh([os.path.join(args.cuda, "bin", "ncu"), "--metrics", "gpu__time_duration.sum", "--csv",
+                      "--print-units", "base", "--launch-count", "250", exe, os.path.join(args.pack, name, "input_0.bin"),
+                      "--", os.path.join(build, name + ".ncu.bin"), "--repeat", "1"], check=False, timeout=240)
+        kernels = {}
+        for line in out.splitlines():
+            cells = [c.strip('"') for c in line.split('","')]
+            if len(cells) > 10 and cells[-3] == "gpu__time_duration.sum":
+                kname = cells[4].split("(")[0]
+                kernels.setdefault(kname, []).append(float(cells[-1].replace(",", "")))
+        # The first launch of each kernel (the harness repeats the model).
+        first = sorted(((v[0], k) for k, v in kernels.items()), reverse=True)
+        total = sum(t for t, _ in first)
+        note(f"ncu {name}: {len(first)} kernels, {total / 1000:.1f} us in all; the slowest (ns):")
+        for t, k in first[:12]:
+            note(f"  {t:10.1f}  {k}")
+        if rc != 0 or not first:
+            note(out[-1500:])
+
     # Out-of-bounds accesses and races in the small models' kernels.
-    for name in [r["model"] for r in rows if r.get("ok")][:2]:
+    for name in [] if args.quick else [r["model"] for r in rows if r.get("ok")][:2]:
         sym = next(m["symbol"] for m in manifest["models"] if m["name"] == name)
         exe = os.path.join(build, "harness_" + sym)
         rc, out = sh([os.path.join(args.cuda, "bin", "compute-sanitizer"), "--tool", "memcheck", "--error-exitcode",
