@@ -37,6 +37,26 @@ LogicalResult checkTargetTypes(ModuleOp module, const TargetInfo &target) {
   return failure(walk.wasInterrupted());
 }
 
+/// Bytes of every tensor the graph holds at once at most: an upper bound of
+/// any buffer the GPU kernels index (inputs, outputs, weights, workspace).
+uint64_t totalTensorBytes(ModuleOp module) {
+  uint64_t total = 0;
+  auto add = [&](Type t) {
+    auto tensor = dyn_cast<RankedTensorType>(t);
+    if (tensor && tensor.hasStaticShape() && tensor.getElementType().isIntOrFloat())
+      total += tensor.getNumElements() * ((tensor.getElementTypeBitWidth() + 7) / 8);
+  };
+  module.walk([&](Operation *op) {
+    for (Type t : op->getResultTypes())
+      add(t);
+    for (Region &r : op->getRegions())
+      for (Block &b : r)
+        for (BlockArgument a : b.getArguments())
+          add(a.getType());
+  });
+  return total;
+}
+
 } // namespace
 
 std::optional<Artifacts> compileModel(const ::onnx::ModelProto &model, const CompileOptions &options,
@@ -86,6 +106,8 @@ std::optional<Artifacts> compileModel(const ::onnx::ModelProto &model, const Com
   if (options.phase >= Phase::LlvmDialect) {
     codegen::GpuCodegenOptions gpu;
     gpu.hostEmulation = options.gpuHostEmulation;
+    // 32-bit index arithmetic in kernels while no buffer can reach 2 GiB.
+    gpu.kernelIndexBits = totalTensorBytes(*module) < (uint64_t(1) << 31) ? 32 : 64;
     addCodegenPasses(pm, target, gpu);
   }
   if (failed(pm.run(*module)))

@@ -1,5 +1,6 @@
 // Kernel formation: every parallel loop nest of the host function becomes one gpu.launch (or, for the host check, plain loops).
 #include "codegen/Passes.h"
+#include "codegen/gpu/KernelBodies.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
@@ -106,67 +107,8 @@ void fuseInitLoops(Block &block) {
   }
 }
 
-/// Keeps a reduction's accumulator in a register: a loop whose body loads
-/// and stores one element at loop-invariant indices (and touches that buffer
-/// nowhere else) carries the value instead. Innermost loops first, so that a
-/// conv's three reduction loops all carry it. Each kernel comes from one
-/// linalg op, whose output the memory plan keeps apart from its inputs.
-void promoteAccumulators(Operation *root) {
-  SmallVector<scf::ForOp> loops;
-  root->walk([&](scf::ForOp loop) { loops.push_back(loop); }); // post-order: inner first
-  for (scf::ForOp loop : loops) {
-    for (auto load : llvm::to_vector(loop.getBody()->getOps<memref::LoadOp>())) {
-      Value m = load.getMemRef();
-      auto invariant = [&](Value v) { return loop.isDefinedOutsideOfLoop(v); };
-      if (!invariant(m) || !llvm::all_of(load.getIndices(), invariant))
-        continue;
-      memref::StoreOp store;
-      bool other = false;
-      loop.getBody()->walk([&](Operation *op) {
-        if (op == load || !llvm::is_contained(op->getOperands(), m))
-          return;
-        auto s = dyn_cast<memref::StoreOp>(op);
-        if (!store && s && s->getBlock() == loop.getBody() && s.getMemRef() == m && llvm::equal(s.getIndices(), load.getIndices()) &&
-            load->isBeforeInBlock(s))
-          store = s;
-        else
-          other = true;
-      });
-      if (!store || other) // (another access to the buffer: maybe the same element)
-        continue;
-      // load before the loop, carry the value, store after it.
-      OpBuilder b(loop);
-      auto initial = memref::LoadOp::create(b, load.getLoc(), m, load.getIndices());
-      Value stored = store.getValueToStore();
-      IRRewriter rewriter(loop.getContext());
-      auto yielder = [&](OpBuilder &, Location, ArrayRef<BlockArgument>) -> SmallVector<Value> { return {stored}; };
-      FailureOr<LoopLikeOpInterface> carried =
-          loop.replaceWithAdditionalYields(rewriter, ValueRange{initial}, /*replaceInitOperandUsesInLoop=*/false, yielder);
-      if (failed(carried))
-        continue;
-      auto newLoop = cast<scf::ForOp>(carried->getOperation());
-      load.replaceAllUsesWith(newLoop.getRegionIterArgs().back());
-      b.setInsertionPointAfter(newLoop);
-      memref::StoreOp::create(b, store.getLoc(), newLoop.getResults().back(), m, store.getIndices());
-      store.erase();
-      load.erase();
-      loop = newLoop;
-    }
-  }
-}
-
 constexpr int64_t kCoarsening = 4;       // outputs per thread along the chosen dim
 constexpr int64_t kMinThreads = 132 * 256; // keep an H100/H200-class GPU full
-
-/// True when `v` is computed from `iv` inside `body`.
-bool dependsOn(Value v, Value iv, Block *body) {
-  if (v == iv)
-    return true;
-  Operation *def = v.getDefiningOp();
-  if (!def || !body->getParentOp()->isAncestor(def))
-    return false;
-  return llvm::any_of(def->getOperands(), [&](Value o) { return dependsOn(o, iv, body); });
-}
 
 /// The parallel dim along which one thread should compute kCoarsening
 /// outputs, or -1: a dim that is not the innermost (coalescing), divides
@@ -250,15 +192,6 @@ Value identityOf(OpBuilder &b, Location loc, Operation *combine, Type type) {
   return arith::ConstantOp::create(b, loc, FloatAttr::get(type, value));
 }
 
-/// The reduction loop of a formed body (after promotion) and the store of its result.
-std::pair<scf::ForOp, memref::StoreOp> reductionOf(scf::IfOp body) {
-  for (auto r : body.thenBlock()->getOps<scf::ForOp>())
-    if (r.getNumResults() == 1 && r->hasOneUse())
-      if (auto store = dyn_cast<memref::StoreOp>(*r->getUsers().begin()))
-        return {r, store};
-  return {};
-}
-
 struct FormKernelsPass : impl::FormKernelsBase<FormKernelsPass> {
   SmallVector<scf::ForOp> coarsened; // loops over a thread's outputs, unroll-jammed at the end
 
@@ -309,7 +242,8 @@ struct FormKernelsPass : impl::FormKernelsBase<FormKernelsPass> {
     for (auto [lb, ub, step] : llvm::zip(loop.getLowerBound(), loop.getUpperBound(), loop.getStep())) {
       std::optional<int64_t> l = getConstantIntValue(lb), u = getConstantIntValue(ub), s = getConstantIntValue(step);
       if (!l || !u || !s || *s <= 0)
-        return loop.emitError("a loop with dynamic bounds cannot be mapped to GPU threads yet");
+        return loop.emitError("a loop with dynamic bounds cannot be mapped to GPU threads yet (the CPU targets "
+                              "support it)");
       lbs.push_back(*l);
       steps.push_back(*s);
       counts.push_back(*u > *l ? (*u - *l + *s - 1) / *s : 0);
@@ -318,6 +252,13 @@ struct FormKernelsPass : impl::FormKernelsBase<FormKernelsPass> {
     if (total == 0) {
       loop.erase();
       return success();
+    }
+    {
+      OpBuilder b(loop);
+      if (emitTiledContraction(b, loop, counts, lbs, steps, emulate)) {
+        loop.erase();
+        return success();
+      }
     }
     int64_t coarse = coarseningDim(loop, counts, total);
     if (coarse >= 0) {
@@ -360,7 +301,7 @@ struct FormKernelsPass : impl::FormKernelsBase<FormKernelsPass> {
       int64_t threads = std::min<int64_t>(kThreadsPerBlock, (total + 31) / 32 * 32);
       int64_t blocks = (total + threads - 1) / threads;
       if (blocks >= (int64_t(1) << 31))
-        return loop.emitError("too many iterations for one GPU grid");
+        return loop.emitError("too many iterations for one GPU grid (the CPU targets support it)");
       auto linearOf = [&](Value block, Value thread) {
         return arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, block, cst(threads)), thread).getResult();
       };

@@ -97,7 +97,8 @@ def compare(name, got_path, ref):
 
 def compile_model(model_path, obj, flags, args):
     try:
-        model_test.run_step("onnxc", [args.onnxc, model_path, "-o", obj, "--name=m", *flags], args.timeout)
+        model_test.run_step("onnxc", [args.onnxc, model_path, "-o", obj, "--name=m", *flags, *args.onnxc_flag],
+                            args.timeout)
     except model_test.StepError as e:
         if "killed by signal" in e.first_line or "timed out" in e.first_line:
             raise Outcome("crash" if "signal" in e.first_line else "timeout", f"onnxc: {e.first_line}")
@@ -255,6 +256,9 @@ def main(argv=None):
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--timeout", type=int, default=120, help="seconds per step")
     ap.add_argument("--update", action="store_true", help="rewrite the expectations file")
+    ap.add_argument("--onnxc-flag", action="append", default=[],
+                    help="extra onnxc flag (repeatable), e.g. --onnxc-flag=--target=cuda "
+                         "--onnxc-flag=--gpu-host-emulation to run the GPU kernels' loops on the host")
     model_test.add_toolchain_args(ap)
     args = ap.parse_args(argv)
     model_test.use_toolchain("x86_64", args)

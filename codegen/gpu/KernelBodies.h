@@ -1,0 +1,31 @@
+// Shared by the GPU kernel builders (codegen/gpu): body analysis and rewrites, and the tiled contraction kernel.
+#ifndef ONNXC_CODEGEN_GPU_KERNELBODIES_H
+#define ONNXC_CODEGEN_GPU_KERNELBODIES_H
+
+#include "codegen/Passes.h"
+
+namespace onnxc::codegen {
+
+/// True when `v` is computed from `iv` inside `body`.
+bool dependsOn(mlir::Value v, mlir::Value iv, mlir::Block *body);
+
+/// Keeps each reduction's accumulator in a register: a loop under `root` that
+/// loads and stores one element at loop-invariant indices (and touches that
+/// buffer nowhere else) carries the value instead; innermost loops first.
+void promoteAccumulators(mlir::Operation *root);
+
+/// The reduction loop of a formed body (after promotion) and the store of its result.
+std::pair<mlir::scf::ForOp, mlir::memref::StoreOp> reductionOf(mlir::scf::IfOp body);
+
+/// Emits `loop` (one output per iteration; static `counts`, `lbs`, `steps`)
+/// at `b` as a tiled contraction kernel when it computes out += a * b (Gemm,
+/// MatMul, conv as implicit GEMM) with enough tiles to fill the GPU: each
+/// block a 32x32 output tile, each thread 4x4 outputs, operand tiles staged in
+/// shared memory; `emulate` runs the same phases as host loops. Returns false,
+/// emitting nothing, when `loop` is not such a kernel.
+bool emitTiledContraction(mlir::OpBuilder &b, mlir::scf::ParallelOp loop, llvm::ArrayRef<int64_t> counts,
+                          llvm::ArrayRef<int64_t> lbs, llvm::ArrayRef<int64_t> steps, bool emulate);
+
+} // namespace onnxc::codegen
+
+#endif // ONNXC_CODEGEN_GPU_KERNELBODIES_H
