@@ -13,7 +13,7 @@ namespace {
 constexpr int64_t kTileM = 32, kTileN = 32, kTileK = 8;
 constexpr int64_t kThreadsM = 8, kThreadsN = 8; // 64 threads, 4x4 outputs each
 constexpr int64_t kMicro = 4;
-constexpr int64_t kMinBlocks = 64;
+constexpr int64_t kMinBlocks = 48;
 
 /// A loop nest `out[p] += a[f(p, r)] * b[g(p, r)]`: the parallel dims split
 /// into M (read by a only), N (read by b only) and batch (the rest).

@@ -129,37 +129,6 @@ def main():
             row["error"] = f"{type(e).__name__}: {str(e)[:500]}"
             note(f"{name}: {row['error']}")
 
-    # Per-kernel GPU time (Nsight Compute), for the profile in docs/gpu.md.
-    for name in [m for m in args.ncu.split(",") if m]:
-        sym = next(m["symbol"] for m in manifest["models"] if m["name"] == name)
-        exe = os.path.join(build, "harness_" + sym)
-        rc, out = sh([os.path.join(args.cuda, "bin", "ncu"), "--metrics", "gpu__time_duration.sum", "--csv",
-                      "--print-units", "base", "--launch-count", "250", exe, os.path.join(args.pack, name, "input_0.bin"),
-                      "--", os.path.join(build, name + ".ncu.bin"), "--repeat", "1"], check=False, timeout=240)
-        kernels = {}
-        for line in out.splitlines():
-            cells = [c.strip('"') for c in line.split('","')]
-            if len(cells) > 10 and cells[-3] == "gpu__time_duration.sum":
-                kname = cells[4].split("(")[0]
-                kernels.setdefault(kname, []).append(float(cells[-1].replace(",", "")))
-        # The first launch of each kernel (the harness repeats the model).
-        first = sorted(((v[0], k) for k, v in kernels.items()), reverse=True)
-        total = sum(t for t, _ in first)
-        note(f"ncu {name}: {len(first)} kernels, {total / 1000:.1f} us in all; the slowest (ns):")
-        for t, k in first[:12]:
-            note(f"  {t:10.1f}  {k}")
-        if rc != 0 or not first:
-            note(out[-1500:])
-
-    # Out-of-bounds accesses and races in the small models' kernels.
-    for name in [] if args.quick else [r["model"] for r in rows if r.get("ok")][:2]:
-        sym = next(m["symbol"] for m in manifest["models"] if m["name"] == name)
-        exe = os.path.join(build, "harness_" + sym)
-        rc, out = sh([os.path.join(args.cuda, "bin", "compute-sanitizer"), "--tool", "memcheck", "--error-exitcode",
-                      "9", exe, os.path.join(args.pack, name, "input_0.bin"), "--",
-                      os.path.join(build, name + ".memcheck.bin"), "--repeat", "1"], check=False, timeout=180)
-        note(f"compute-sanitizer memcheck {name}: {'clean' if rc == 0 else 'ERRORS'}\n{out.strip()[-1500:]}")
-
     torch_rows = {}
     if not args.skip_torch:
         rc, out = sh([sys.executable, os.path.join(HERE, "torch_baseline.py"), args.pack,
@@ -190,6 +159,36 @@ def main():
         f.write(f"GPU: {smi.strip()}\n\n{table}\n")
     with open(os.path.join(args.out, "gpu_check.json"), "w") as f:
         json.dump({"onnxc": rows, "torch": torch_rows}, f, indent=2)
+    # Per-kernel GPU time (Nsight Compute), for the profile in docs/gpu.md.
+    for name in [m for m in args.ncu.split(",") if m]:
+        sym = next(m["symbol"] for m in manifest["models"] if m["name"] == name)
+        exe = os.path.join(build, "harness_" + sym)
+        rc, out = sh([os.path.join(args.cuda, "bin", "ncu"), "--metrics", "gpu__time_duration.sum", "--csv",
+                      "--print-units", "base", "--launch-count", "250", exe, os.path.join(args.pack, name, "input_0.bin"),
+                      "--", os.path.join(build, name + ".ncu.bin"), "--repeat", "1"], check=False, timeout=240)
+        kernels = {}
+        for line in out.splitlines():
+            cells = [c.strip('"') for c in line.split('","')]
+            if len(cells) > 10 and cells[-3] == "gpu__time_duration.sum":
+                kname = cells[4].split("(")[0]
+                kernels.setdefault(kname, []).append(float(cells[-1].replace(",", "")))
+        # The first launch of each kernel (the harness repeats the model).
+        first = sorted(((v[0], k) for k, v in kernels.items()), reverse=True)
+        total = sum(t for t, _ in first)
+        note(f"ncu {name}: {len(first)} kernels, {total / 1000:.1f} us in all; the slowest (ns):")
+        for t, k in first[:12]:
+            note(f"  {t:10.1f}  {k}")
+        if rc != 0 or not first:
+            note(out[-1500:])
+
+    # Out-of-bounds accesses and races in the small models' kernels.
+    for name in [] if args.quick else [r["model"] for r in rows if r.get("ok")][:2]:
+        sym = next(m["symbol"] for m in manifest["models"] if m["name"] == name)
+        exe = os.path.join(build, "harness_" + sym)
+        rc, out = sh([os.path.join(args.cuda, "bin", "compute-sanitizer"), "--tool", "memcheck", "--error-exitcode",
+                      "9", exe, os.path.join(args.pack, name, "input_0.bin"), "--",
+                      os.path.join(build, name + ".memcheck.bin"), "--repeat", "1"], check=False, timeout=180)
+        note(f"compute-sanitizer memcheck {name}: {'clean' if rc == 0 else 'ERRORS'}\n{out.strip()[-1500:]}")
     return 0 if all(r.get("ok") for r in rows) else 1
 
 
