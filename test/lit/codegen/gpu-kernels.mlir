@@ -79,3 +79,59 @@ func.func @scan(%buf: memref<64xi8>) {
 // OUTLINE: gpu.module @onnxc_kernels
 // OUTLINE: gpu.func @k0(%{{.*}}: memref<64xi8>) kernel
 // OUTLINE: memref.view
+
+// -----
+
+// Tests that a reduction with few outputs is split across a block's 8 warps:
+// 32 outputs per block (lanes), each warp a slice of k, partial sums in shared
+// memory, a barrier, then warp 0 combines the slices in order.
+#x = affine_map<(n, k) -> (k)>
+#w = affine_map<(n, k) -> (k, n)>
+#y = affine_map<(n, k) -> (n)>
+func.func @gemv(%x: memref<512xf32>, %w: memref<512x100xf32>, %y: memref<100xf32>) {
+  linalg.generic {indexing_maps = [#x, #w, #y], iterator_types = ["parallel", "reduction"]}
+      ins(%x, %w : memref<512xf32>, memref<512x100xf32>) outs(%y : memref<100xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+// CHECK-LABEL: func.func @gemv
+// CHECK: gpu.launch {{.*}} in ({{.*}} = %c4{{.*}}) threads({{.*}}) in ({{.*}} = %c256{{.*}}) workgroup(%[[SHARED:.*]] : memref<8x32xf32, #gpu.address_space<workgroup>>)
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %cst
+// CHECK: memref.store {{.*}}, %[[SHARED]]
+// CHECK: gpu.barrier
+// CHECK-COUNT-8: memref.load %[[SHARED]]
+// HOST-LABEL: func.func @gemv
+// HOST: memref.alloca() : memref<8x32xf32>
+// HOST-NOT: gpu.
+
+// -----
+
+// Tests that a large matmul becomes 32x32 output tiles: operand tiles in
+// shared memory, two barriers per k chunk, 16 accumulators per thread.
+#ma = affine_map<(m, n, k) -> (m, k)>
+#mb = affine_map<(m, n, k) -> (k, n)>
+#mc = affine_map<(m, n, k) -> (m, n)>
+func.func @matmul(%a: memref<1024x64xf32>, %b: memref<64x1024xf32>, %c: memref<1024x1024xf32>) {
+  linalg.generic {indexing_maps = [#ma, #mb, #mc], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<1024x64xf32>, memref<64x1024xf32>) outs(%c : memref<1024x1024xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+// CHECK-LABEL: func.func @matmul
+// CHECK: gpu.launch {{.*}} in ({{.*}} = %c1024{{.*}}) threads({{.*}}) in ({{.*}} = %c64{{.*}}) workgroup(%[[AS:.*]] : memref<8x32xf32, #gpu.address_space<workgroup>>, %[[BS:.*]] : memref<8x32xf32, #gpu.address_space<workgroup>>)
+// CHECK: scf.for {{.*}} iter_args(
+// CHECK: memref.store {{.*}}, %[[AS]]
+// CHECK: memref.store {{.*}}, %[[BS]]
+// CHECK: gpu.barrier
+// CHECK: scf.for {{.*}} to %c8{{.*}} iter_args(
+// CHECK: gpu.barrier
+// HOST-LABEL: func.func @matmul
+// HOST: memref.alloca() : memref<64x16xf32>
