@@ -52,6 +52,8 @@ def main():
     for a in ("--model", "--models-dir", "--onnxc", "--shim", "--rt-include", "--cuda", "--workdir"):
         ap.add_argument(a, required=True)
     ap.add_argument("--stub-dir", help="folder with the toolkit's stub as libcuda.so.1")
+    ap.add_argument("--cc", default="cc", help="C compiler for the test program (the shim's)")
+    ap.add_argument("--link-flags", default="", help="extra link flags, e.g. the sanitizer the shim was built with")
     args = ap.parse_args()
     os.makedirs(args.workdir, exist_ok=True)
     name = re.sub(r"\W", "_", args.model)
@@ -99,9 +101,9 @@ def main():
 
     # 6. No driver, then the stub driver: clean error codes.
     exe = os.path.join(args.workdir, "no_driver")
-    run(["cc", "-std=c99", "-Wall", "-Wextra", "-Werror", f"-DONNXC_MODEL={name}",
+    run([args.cc, "-std=c99", "-Wall", "-Wextra", "-Werror", f"-DONNXC_MODEL={name}",
          f'-DONNXC_MODEL_HEADER="{hdr}"', "-I", args.rt_include, os.path.join(HERE, "no_driver.c"), obj,
-         args.shim, "-ldl", "-lpthread", "-o", exe])
+         args.shim, *args.link_flags.split(), "-ldl", "-lpthread", "-o", exe])
     empty = os.path.join(args.workdir, "no-libcuda")
     os.makedirs(empty, exist_ok=True)
     clean = {k: v for k, v in os.environ.items() if k != "LD_LIBRARY_PATH"}
