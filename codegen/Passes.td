@@ -191,8 +191,11 @@ def FormKernels : Pass<"onnxc-form-kernels", "mlir::func::FuncOp"> {
   let options = [
     Option<"emulate", "emulate", "bool", "false",
            "emit loops over blocks and threads on the host instead of gpu.launch">,
+    Option<"precision", "precision", "std::string", "\"fp32\"",
+           "fp32, or fp16/bf16: matmul-like kernels on the tensor cores">,
   ];
-  let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::scf::SCFDialect", "mlir::arith::ArithDialect"];
+  let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::scf::SCFDialect", "mlir::arith::ArithDialect",
+                           "mlir::vector::VectorDialect", "mlir::NVVM::NVVMDialect", "mlir::LLVM::LLVMDialect"];
 }
 
 def OutlineKernels : Pass<"onnxc-outline-kernels", "mlir::ModuleOp"> {

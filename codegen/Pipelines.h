@@ -6,6 +6,8 @@
 
 #include "mlir/Pass/PassManager.h"
 
+#include <string>
+
 namespace onnxc::codegen {
 
 /// Tensors to buffers: one-shot bufferization, results as out-parameters,
@@ -30,6 +32,9 @@ struct GpuCodegenOptions {
   /// Stop before mapping to blocks and threads: the same loops run on the host
   /// (the CPU check of the GPU tiling); the result is a CPU-ABI object.
   bool hostEmulation = false;
+  /// "fp32", or "fp16"/"bf16": matmul-like kernels multiply on the tensor
+  /// cores (mma.sync) with fp32 accumulation.
+  std::string precision = "fp32";
 };
 
 /// NVIDIA GPUs: linalg on tensors to kernels in one gpu.module (NVVM) and a

@@ -106,6 +106,7 @@ std::optional<Artifacts> compileModel(const ::onnx::ModelProto &model, const Com
   if (options.phase >= Phase::LlvmDialect) {
     codegen::GpuCodegenOptions gpu;
     gpu.hostEmulation = options.gpuHostEmulation;
+    gpu.precision = options.precision;
     // 32-bit index arithmetic in kernels while no buffer can reach 2 GiB.
     gpu.kernelIndexBits = totalTensorBytes(*module) < (uint64_t(1) << 31) ? 32 : 64;
     addCodegenPasses(pm, target, gpu);

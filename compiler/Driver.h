@@ -26,6 +26,7 @@ struct CompileOptions {
   /// and build a host (CPU-ABI) object of the same loops instead.
   CudaOptions cuda;
   bool gpuHostEmulation = false;
+  std::string precision = "fp32"; // GPU: fp32, fp16 or bf16 (tensor cores)
 };
 
 /// What a compilation produces.

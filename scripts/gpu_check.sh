@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT_DIR=${1:-${OUT:-build/gpu_check/results}}
 CUDA=${CUDA_HOME:-/usr/local/cuda}
-PACK=build/gpu_check/pack
+PACK=${GPU_CHECK_PACK:-build/gpu_check/pack}
 if [ ! -f "$PACK/manifest.json" ]; then
   echo "gpu_check: $PACK is missing: run test/gpu/prepare_gpu_check.py first (see the top of this script)" >&2
   exit 2

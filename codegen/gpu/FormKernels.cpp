@@ -255,7 +255,7 @@ struct FormKernelsPass : impl::FormKernelsBase<FormKernelsPass> {
     }
     {
       OpBuilder b(loop);
-      if (emitTiledContraction(b, loop, counts, lbs, steps, emulate)) {
+      if (emitTiledContraction(b, loop, counts, lbs, steps, emulate, precision)) {
         loop.erase();
         return success();
       }

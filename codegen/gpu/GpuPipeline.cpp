@@ -24,7 +24,7 @@ void buildGpuCodegenPipeline(OpPassManager &pm, const TargetInfo &target, const 
   pm.addNestedPass<func::FuncOp>(createParallelLoopFusionPass());
   if (options.hostEmulation) {
     // The same kernels as loops on the host: checks tiling and indexing on a CPU.
-    pm.addNestedPass<func::FuncOp>(createFormKernels(FormKernelsOptions{/*emulate=*/true}));
+    pm.addNestedPass<func::FuncOp>(createFormKernels(FormKernelsOptions{/*emulate=*/true, options.precision}));
     pm.addNestedPass<func::FuncOp>(createApproximateMath());
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
@@ -34,7 +34,7 @@ void buildGpuCodegenPipeline(OpPassManager &pm, const TargetInfo &target, const 
     return;
   }
   pm.addPass(createWeightsToArgument());
-  pm.addNestedPass<func::FuncOp>(createFormKernels());
+  pm.addNestedPass<func::FuncOp>(createFormKernels(FormKernelsOptions{/*emulate=*/false, options.precision}));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   pm.addPass(createOutlineKernels());

@@ -2,6 +2,8 @@
 #include "codegen/gpu/KernelBodies.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 using namespace mlir;
@@ -10,7 +12,7 @@ namespace onnxc::codegen {
 namespace {
 
 // Batch-1 problems are small: 32x32 output tiles give enough blocks.
-constexpr int64_t kTileM = 32, kTileN = 32, kTileK = 8;
+constexpr int64_t kTileM = 32, kTileN = 32;
 constexpr int64_t kThreadsM = 8, kThreadsN = 8; // 64 threads, 4x4 outputs each
 constexpr int64_t kMicro = 4;
 constexpr int64_t kMinBlocks = 4 * 132; // measured on an H200: with fewer blocks the
@@ -26,13 +28,15 @@ struct Contraction {
   SmallVector<int64_t> counts, lbs, steps;         // parallel dims
   SmallVector<int64_t> kCounts, kLbs, kSteps;      // reduction loops
   int64_t m = 1, n = 1, k = 1, batch = 1;
+  int64_t tileK = 8; // 16 for the tensor cores' m16n8k16
 };
 
 std::optional<int64_t> constant(Value v) { return getConstantIntValue(v); }
 
 std::optional<Contraction> match(scf::ParallelOp loop, ArrayRef<int64_t> counts, ArrayRef<int64_t> lbs,
-                                 ArrayRef<int64_t> steps) {
+                                 ArrayRef<int64_t> steps, bool tensorCores) {
   Contraction c;
+  c.tileK = tensorCores ? 16 : 8;
   c.loop = loop;
   c.counts.assign(counts.begin(), counts.end());
   c.lbs.assign(lbs.begin(), lbs.end());
@@ -108,8 +112,8 @@ std::optional<Contraction> match(scf::ParallelOp loop, ArrayRef<int64_t> counts,
     std::swap(c.m, c.n);
   }
   int64_t blocks = c.batch * ((c.m + kTileM - 1) / kTileM) * ((c.n + kTileN - 1) / kTileN);
-  if (c.m < kTileM || c.n < kTileN || c.k < kTileK || c.nDims.empty() || c.nDims.back() != innermost ||
-      blocks < kMinBlocks)
+  if (c.m < kTileM || c.n < kTileN || c.k < c.tileK || c.nDims.empty() || c.nDims.back() != innermost ||
+      (!tensorCores && blocks < kMinBlocks))
     return std::nullopt;
   return c;
 }
@@ -177,13 +181,13 @@ struct Emitter {
   /// tid + 256 q of a rows x cols tile, the contiguous side fastest.
   void loadTile(memref::LoadOp load, Value shared, Value tid, Value batchIv, Value tile0, Value k0, bool isA,
                 Value zero) {
-    int64_t rows = kTileK, cols = isA ? kTileM : kTileN;
+    int64_t rows = c.tileK, cols = isA ? kTileM : kTileN;
     for (int64_t q = 0; q < rows * cols / (kThreadsM * kThreadsN); ++q) {
       Value e = add(tid, cst(q * kThreadsM * kThreadsN));
       // A (weights, a matrix's rows) is contiguous along k; B along n.
-      Value kk = isA ? arith::RemUIOp::create(b, loc, e, cst(kTileK)).getResult()
+      Value kk = isA ? arith::RemUIOp::create(b, loc, e, cst(c.tileK)).getResult()
                      : arith::DivUIOp::create(b, loc, e, cst(cols)).getResult();
-      Value mn = isA ? arith::DivUIOp::create(b, loc, e, cst(kTileK)).getResult()
+      Value mn = isA ? arith::DivUIOp::create(b, loc, e, cst(c.tileK)).getResult()
                      : arith::RemUIOp::create(b, loc, e, cst(cols)).getResult();
       Value kGlobal = add(k0, kk), mnGlobal = add(tile0, mn);
       Value inRange = arith::AndIOp::create(
@@ -210,8 +214,9 @@ struct Emitter {
 } // namespace
 
 bool emitTiledContraction(OpBuilder &b, scf::ParallelOp loop, ArrayRef<int64_t> counts, ArrayRef<int64_t> lbs,
-                          ArrayRef<int64_t> steps, bool emulate) {
-  std::optional<Contraction> found = match(loop, counts, lbs, steps);
+                          ArrayRef<int64_t> steps, bool emulate, StringRef precision) {
+  bool tensorCores = precision == "fp16" || precision == "bf16";
+  std::optional<Contraction> found = match(loop, counts, lbs, steps, tensorCores);
   if (!found)
     return false;
   Contraction &c = *found;
@@ -221,6 +226,7 @@ bool emitTiledContraction(OpBuilder &b, scf::ParallelOp loop, ArrayRef<int64_t> 
   Type f32 = b.getF32Type();
   int64_t tilesM = (c.m + kTileM - 1) / kTileM, tilesN = (c.n + kTileN - 1) / kTileN;
   int64_t blocks = c.batch * tilesM * tilesN, threads = kThreadsM * kThreadsN;
+  int64_t kTileK = c.tileK;
   int64_t chunks = (c.k + kTileK - 1) / kTileK;
   Attribute space = emulate ? Attribute() : gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
   auto aType = MemRefType::get({kTileK, kTileM}, f32, AffineMap(), space);
@@ -242,7 +248,14 @@ bool emitTiledContraction(OpBuilder &b, scf::ParallelOp loop, ArrayRef<int64_t> 
     k.ty = arith::DivUIOp::create(b, loc, tid, e.cst(kThreadsN));
     return k;
   };
-  // acc += As[kk][ty*4+i] * Bs[kk][tx+16j] over the chunk, on values `acc`.
+  // The operand type of the tensor cores, and a value rounded to it.
+  Type narrow = precision == "bf16" ? Type(b.getBF16Type()) : Type(b.getF16Type());
+  auto rounded = [&](Value v) -> Value {
+    if (!tensorCores)
+      return v;
+    return arith::ExtFOp::create(b, loc, f32, arith::TruncFOp::create(b, loc, narrow, v).getResult());
+  };
+  // acc += As[kk][ty*4+i] * Bs[kk][tx+8j] over the chunk, on values `acc`.
   auto compute = [&](const Coords &k, Value as, Value bs, SmallVector<Value> acc) {
     auto kLoop = scf::ForOp::create(b, loc, e.cst(0), e.cst(kTileK), e.cst(1), acc);
     OpBuilder::InsertionGuard g(b);
@@ -251,9 +264,9 @@ bool emitTiledContraction(OpBuilder &b, scf::ParallelOp loop, ArrayRef<int64_t> 
     auto contract = arith::FastMathFlags::contract;
     SmallVector<Value> av, bv, next;
     for (int64_t i = 0; i < kMicro; ++i)
-      av.push_back(memref::LoadOp::create(b, loc, as, ValueRange{kk, e.add(e.mul(k.ty, kMicro), e.cst(i))}));
+      av.push_back(rounded(memref::LoadOp::create(b, loc, as, ValueRange{kk, e.add(e.mul(k.ty, kMicro), e.cst(i))})));
     for (int64_t j = 0; j < kMicro; ++j)
-      bv.push_back(memref::LoadOp::create(b, loc, bs, ValueRange{kk, e.add(k.tx, e.cst(j * kThreadsN))}));
+      bv.push_back(rounded(memref::LoadOp::create(b, loc, bs, ValueRange{kk, e.add(k.tx, e.cst(j * kThreadsN))})));
     for (int64_t i = 0; i < kMicro; ++i)
       for (int64_t j = 0; j < kMicro; ++j)
         next.push_back(arith::AddFOp::create(b, loc, kLoop.getRegionIterArgs()[i * kMicro + j],
@@ -263,11 +276,24 @@ bool emitTiledContraction(OpBuilder &b, scf::ParallelOp loop, ArrayRef<int64_t> 
   };
   // out = init + acc for each of the thread's outputs that exists: the original
   // body (its fused init included) with the reduction replaced by the sum.
-  auto epilogue = [&](const Coords &k, ArrayRef<Value> acc) {
+  // The tile coordinates of a thread's accumulator q (SIMT: 4x4 outputs; the
+  // tensor cores: four m16n8 tiles of its warp's 16 rows, PTX's C fragment).
+  auto coordOf = [&](const Coords &k, Value tid, int64_t q, bool mma) -> std::pair<Value, Value> {
+    if (!mma)
+      return {e.add(e.mul(k.ty, kMicro), e.cst(q / kMicro)), e.add(k.tx, e.cst(q % kMicro * kThreadsN))};
+    Value lane = arith::RemUIOp::create(b, loc, tid, e.cst(32));
+    Value warp = arith::DivUIOp::create(b, loc, tid, e.cst(32));
+    Value g = arith::DivUIOp::create(b, loc, lane, e.cst(4)), t = arith::RemUIOp::create(b, loc, lane, e.cst(4));
+    int64_t tile = q / 4, el = q % 4;
+    return {e.add(e.add(e.mul(warp, 16), g), e.cst(el >= 2 ? 8 : 0)),
+            e.add(e.mul(t, 2), e.cst(tile * 8 + (el & 1)))};
+  };
+  auto epilogue = [&](const Coords &k, Value tid, ArrayRef<Value> acc, bool mma) {
     for (int64_t i = 0; i < kMicro; ++i)
       for (int64_t j = 0; j < kMicro; ++j) {
-        Value m = e.add(k.m0, e.add(e.mul(k.ty, kMicro), e.cst(i)));
-        Value n = e.add(k.n0, e.add(k.tx, e.cst(j * kThreadsN)));
+        auto [mLocal, nLocal] = coordOf(k, tid, i * kMicro + j, mma);
+        Value m = e.add(k.m0, mLocal);
+        Value n = e.add(k.n0, nLocal);
         Value ok = arith::AndIOp::create(b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, m, e.cst(c.m)),
                                          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, n, e.cst(c.n)));
         auto guard = scf::IfOp::create(b, loc, ok, /*withElseRegion=*/false);
@@ -288,6 +314,44 @@ bool emitTiledContraction(OpBuilder &b, scf::ParallelOp loop, ArrayRef<int64_t> 
       }
   };
 
+  // One k16 step of mma.sync.m16n8k16 per n8 tile of the warp's 16 rows (PTX
+  // fragments: lane = 4g + t; A rows g and g+8, cols 2t, 2t+1, 2t+8, 2t+9; B
+  // rows 2t, 2t+1, 2t+8, 2t+9, col g), operands rounded to fp16/bf16 pairs.
+  auto computeMma = [&](Value tid, Value as, Value bs, SmallVector<Value> acc) {
+    Value lane = arith::RemUIOp::create(b, loc, tid, e.cst(32));
+    Value warp = arith::DivUIOp::create(b, loc, tid, e.cst(32));
+    Value g = arith::DivUIOp::create(b, loc, lane, e.cst(4)), t2 = e.mul(arith::RemUIOp::create(b, loc, lane, e.cst(4)), 2);
+    Value row = e.add(e.mul(warp, 16), g);
+    auto pairType = VectorType::get({2}, narrow);
+    auto i32 = b.getI32Type();
+    auto pair = [&](Value shared, Value k0, Value mn) -> Value { // elements k0 and k0 + 1
+      Value x = memref::LoadOp::create(b, loc, shared, ValueRange{k0, mn});
+      Value y = memref::LoadOp::create(b, loc, shared, ValueRange{e.add(k0, e.cst(1)), mn});
+      Value v = vector::FromElementsOp::create(b, loc, pairType,
+                                                ValueRange{arith::TruncFOp::create(b, loc, narrow, x),
+                                                           arith::TruncFOp::create(b, loc, narrow, y)});
+      // bf16 pairs travel as b32 registers.
+      return precision == "bf16" ? LLVM::BitcastOp::create(b, loc, i32, v).getResult() : v;
+    };
+    SmallVector<Value> a;
+    for (auto [dr, dk] : {std::pair{0, 0}, {8, 0}, {0, 8}, {8, 8}})
+      a.push_back(pair(as, e.add(t2, e.cst(dk)), e.add(row, e.cst(dr))));
+    auto structType = LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
+    auto ptxType = precision == "bf16" ? NVVM::MMATypes::bf16 : NVVM::MMATypes::f16;
+    SmallVector<Value> out;
+    for (int64_t tile = 0; tile < 4; ++tile) {
+      Value n = e.add(g, e.cst(tile * 8));
+      SmallVector<Value> bfrag{pair(bs, t2, n), pair(bs, e.add(t2, e.cst(8)), n)};
+      SmallVector<Value> cfrag(acc.begin() + tile * 4, acc.begin() + tile * 4 + 4);
+      Value d = NVVM::MmaOp::create(b, loc, structType, a, bfrag, cfrag, ArrayRef<int64_t>{16, 8, 16},
+                                    std::nullopt, std::nullopt, std::array<NVVM::MMATypes, 2>{ptxType, ptxType},
+                                    std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row, NVVM::MMALayout::col});
+      for (int64_t i = 0; i < 4; ++i)
+        out.push_back(LLVM::ExtractValueOp::create(b, loc, d, ArrayRef<int64_t>{i}));
+    }
+    return out;
+  };
+
   SmallVector<Value> zeros(kMicro * kMicro, zero);
   if (!emulate) {
     Value one = e.cst(1);
@@ -305,11 +369,12 @@ bool emitTiledContraction(OpBuilder &b, scf::ParallelOp loop, ArrayRef<int64_t> 
       e.loadTile(c.a, as, tid, k.batch, k.m0, k0, /*isA=*/true, zero);
       e.loadTile(c.b, bs, tid, k.batch, k.n0, k0, /*isA=*/false, zero);
       gpu::BarrierOp::create(b, loc);
-      SmallVector<Value> acc = compute(k, as, bs, SmallVector<Value>(chunkLoop.getRegionIterArgs()));
+      SmallVector<Value> iter(chunkLoop.getRegionIterArgs());
+      SmallVector<Value> acc = tensorCores ? computeMma(tid, as, bs, iter) : compute(k, as, bs, iter);
       gpu::BarrierOp::create(b, loc);
       scf::YieldOp::create(b, loc, acc);
     }
-    epilogue(k, SmallVector<Value>(chunkLoop.getResults()));
+    epilogue(k, tid, SmallVector<Value>(chunkLoop.getResults()), tensorCores);
     gpu::TerminatorOp::create(b, loc);
     return true;
   }
@@ -356,7 +421,7 @@ bool emitTiledContraction(OpBuilder &b, scf::ParallelOp loop, ArrayRef<int64_t> 
     SmallVector<Value> acc;
     for (int64_t q = 0; q < kMicro * kMicro; ++q)
       acc.push_back(memref::LoadOp::create(b, loc, accs, ValueRange{tid, e.cst(q)}));
-    epilogue(k, acc);
+    epilogue(k, tid, acc, /*mma=*/false);
   });
   return true;
 }

@@ -25,6 +25,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 HARNESS_C = os.path.join(HERE, "harness.c")
 RTOL = 1e-3
 ATOL_FRACTION = 1e-4  # atol = ATOL_FRACTION * max|ref|
+# Targets that round matmul and conv operands to 16 bits (fp32 accumulation): (rtol, atol fraction).
+TOLERANCES = {"cuda-host-fp16": (1e-2, 1e-3), "cuda-host-bf16": (3e-2, 1e-2)}
 LOG = sys.stdout  # progress messages; bench/benchmark.py sends them to stderr
 
 TARGETS = {
@@ -33,10 +35,14 @@ TARGETS = {
     "aarch64": ("aarch64-linux-gnu-gcc", ["-static"], ["qemu-aarch64"]),
     # The CUDA pipeline's kernels as host loops (same tiling and indexing, no GPU).
     "cuda-host": ("cc", [], []),
+    "cuda-host-fp16": ("cc", [], []),
+    "cuda-host-bf16": ("cc", [], []),
 }
 
 # onnxc flags per test target (default: --target=TARGET).
-ONNXC_TARGET_FLAGS = {"cuda-host": ["--target=cuda", "--gpu-host-emulation"]}
+ONNXC_TARGET_FLAGS = {"cuda-host": ["--target=cuda", "--gpu-host-emulation"],
+                      "cuda-host-fp16": ["--target=cuda", "--gpu-host-emulation", "--precision=fp16"],
+                      "cuda-host-bf16": ["--target=cuda", "--gpu-host-emulation", "--precision=bf16"]}
 
 NP_DTYPES = {"float32": "<f4", "float64": "<f8", "int64": "<i8", "int32": "<i4",
              "uint8": "u1", "int8": "i1", "bool": "u1"}
@@ -176,7 +182,7 @@ def run_harness(exe, inputs, outputs, target, repeat=0, threads=0, timeout=300):
     return float(m.group(1)) if m else None
 
 
-def compare(out_path, ref_path, dtype="float32"):
+def compare(out_path, ref_path, dtype="float32", rtol=RTOL, atol_fraction=ATOL_FRACTION):
     """Returns (ok, report lines, max abs err)."""
     import numpy as np
     ref = np.fromfile(ref_path, dtype=NP_DTYPES.get(dtype, "<f4")).astype(np.float64)
@@ -187,15 +193,15 @@ def compare(out_path, ref_path, dtype="float32"):
     if out.size == 0:
         return True, ["empty output"], 0.0
     max_ref = float(np.abs(ref).max())
-    atol = ATOL_FRACTION * max_ref
+    atol = atol_fraction * max_ref
     diff = np.abs(out - ref)
-    bad = ~(diff <= atol + RTOL * np.abs(ref))  # NaN counts as bad
+    bad = ~(diff <= atol + rtol * np.abs(ref))  # NaN counts as bad
     n_nan = int(np.isnan(out).sum())
     max_err = float(np.nanmax(diff)) if n_nan < out.size else float("nan")
     if n_nan:
         max_err = float("inf")
     worst = int(np.nanargmax(np.where(np.isnan(diff), np.inf, diff)))
-    lines = [f"elements={out.size} max|ref|={max_ref:.6g} atol={atol:.3g} rtol={RTOL:g}",
+    lines = [f"elements={out.size} max|ref|={max_ref:.6g} atol={atol:.3g} rtol={rtol:g}",
              f"max_abs_err={max_err:.6g} at [{worst}] (got {out[worst]:.8g}, "
              f"ref {ref[worst]:.8g})"]
     if n_nan:
@@ -260,7 +266,7 @@ def main(argv=None):
     all_ok = True
     for k, o in enumerate(meta["outputs"]):
         ok, lines, _ = compare(outputs[k], os.path.join(model_dir, o["ref"]),
-                               o.get("dtype", "float32"))
+                               o.get("dtype", "float32"), *TOLERANCES.get(args.target, (RTOL, ATOL_FRACTION)))
         print(f"output {k} ('{o['name']}', shape {'x'.join(map(str, o['shape']))}):")
         for line in lines:
             print("  " + line)

@@ -53,6 +53,8 @@ def main():
         ap.add_argument(a, required=True)
     ap.add_argument("--stub-dir", help="folder with the toolkit's stub as libcuda.so.1")
     ap.add_argument("--cc", default="cc", help="C compiler for the test program (the shim's)")
+    ap.add_argument("--fp16-mma", action="store_true",
+                    help="also: with --precision=fp16 the matmul-like kernels use mma.sync, without spills")
     ap.add_argument("--link-flags", default="", help="extra link flags, e.g. the sanitizer the shim was built with")
     args = ap.parse_args()
     os.makedirs(args.workdir, exist_ok=True)
@@ -83,6 +85,18 @@ def main():
         if bad:
             raise SystemExit(f"FAIL: sm_{sm}: {len(bad)} kernels with a stack frame or spills: {bad[:5]}")
     print(f"ptxas: {kernels} kernels, no stack frame and no spills on sm_80 and sm_90")
+    if args.fp16_mma:
+        half = os.path.join(args.workdir, name + ".fp16.ptx")
+        run([args.onnxc, model, "--target=cuda", "--precision=fp16", "--emit=ptx", "-o", half], env=env)
+        text = open(half).read()
+        mma = text.count("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32")
+        if not mma:
+            raise SystemExit("FAIL: --precision=fp16 PTX has no mma.sync.aligned.m16n8k16 (tensor cores)")
+        for sm in ARCHS:
+            _, out = run([os.path.join(args.cuda, "bin", "ptxas"), f"-arch=sm_{sm}", "-v", half, "-o", os.devnull])
+            if re.search(r"[1-9]\d* bytes (stack frame|spill)", out):
+                raise SystemExit(f"FAIL: --precision=fp16, sm_{sm}: a kernel has a stack frame or spills")
+        print(f"fp16: {mma} mma.sync instructions, no spills")
 
     # 4. Only the shim is called.
     _, undefined = run(["nm", "-u", obj])

@@ -54,7 +54,9 @@ static cl::opt<std::string> cudaToolkit("cuda-toolkit",
 static cl::opt<bool> cudaPtxOnly("cuda-ptx-only",
                                  cl::desc("CUDA: embed PTX only, JIT-compiled by the driver (no ptxas needed)"),
                                  cl::init(false), cl::cat(onnxcOptions));
-static cl::opt<std::string> precision("precision", cl::desc("CUDA: fp32 (default; tf32, fp16 and bf16 to come)"),
+static cl::opt<std::string> precision("precision",
+                                      cl::desc("CUDA: fp32 (default), or fp16/bf16: matmul and conv operands rounded "
+                                               "to 16 bits on the tensor cores, fp32 accumulation"),
                                       cl::init("fp32"), cl::cat(onnxcOptions));
 static cl::opt<bool> gpuHostEmulation(
     "gpu-host-emulation",
@@ -117,8 +119,8 @@ int main(int argc, char **argv) {
                 gpuHostEmulation || precision != "fp32"))
     return fail("--emit=ptx, --cuda-arch, --cuda-toolkit, --cuda-ptx-only, --gpu-host-emulation and --precision "
                 "need --target=cuda");
-  if (precision != "fp32")
-    return fail("--precision '" + precision + "' is not supported yet (fp32 only; tensor-core modes are planned)");
+  if (precision != "fp32" && precision != "fp16" && precision != "bf16")
+    return fail("--precision '" + precision + "' is not supported (fp32, fp16 or bf16; tf32 is planned)");
   if (cuda && !cudaArch.empty()) {
     std::optional<std::vector<std::string>> archs = onnxc::parseCudaArchs(cudaArch, targetError);
     if (!archs)
@@ -141,6 +143,7 @@ int main(int argc, char **argv) {
   compile.cuda.toolkit = cudaToolkit;
   compile.cuda.ptxOnly = cudaPtxOnly;
   compile.gpuHostEmulation = gpuHostEmulation;
+  compile.precision = precision;
   onnxc::ImportOptions &options = compile.import;
   for (const std::string &spec : inputShapes) {
     size_t colon = spec.rfind(':');
