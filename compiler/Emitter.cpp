@@ -176,7 +176,7 @@ std::string emitHeader(const ModelSignature &sig) {
        << " * primary context of device ONNXC_CUDA_DEVICE, default 0); idempotent. Optional:\n"
        << " * the first run loads. Returns 0 or an ONNXC_ERR_* code. */\n"
        << "int " << sig.name << "_load(void);\n\n"
-       << "/* Frees what " << sig.name << "_load made, in every context. */\n"
+       << "/* Frees what " << sig.name << "_load made, in every context; not while a run is in flight. */\n"
        << "void " << sig.name << "_unload(void);\n\n"
        << "/* Enqueues the model on `stream` (a CUstream; NULL: the default stream). inputs,\n"
        << " * outputs and workspace are device pointers. After " << sig.name << "_load it never\n"

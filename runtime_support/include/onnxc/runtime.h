@@ -130,7 +130,9 @@ typedef void (*onnxc_cuda_dispatch_fn)(onnxc_cuda_call *call, void *const *args)
  * thread-safe. Returns 0 or an ONNXC_ERR_* code. */
 int onnxc_cuda_load(const onnxc_cuda_module *m);
 
-/* Frees what onnxc_cuda_load made for `m` in every context. */
+/* Frees what onnxc_cuda_load made for `m` in every context (synchronizing
+ * each). Not while another thread runs `m`; unload before destroying a context
+ * that `m` was loaded in. */
 void onnxc_cuda_unload(const onnxc_cuda_module *m);
 
 /* Loads `m` if needed, then calls dispatch(call, args) on `stream` (a
