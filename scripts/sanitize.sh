@@ -8,6 +8,6 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 cd "$BUILD"
 if [ $# -eq 0 ]; then
-  set -- -E "^conformance$"
+  set -- -E "^conformance"
 fi
 ctest --output-on-failure -j"${JOBS:-$(nproc)}" "$@"

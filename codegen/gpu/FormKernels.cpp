@@ -194,11 +194,12 @@ Value identityOf(OpBuilder &b, Location loc, Operation *combine, Type type) {
 
 struct FormKernelsPass : impl::FormKernelsBase<FormKernelsPass> {
   SmallVector<scf::ForOp> coarsened; // loops over a thread's outputs, unroll-jammed at the end
+  SmallVector<gpu::LaunchOp> serials; // one-thread kernels
 
   using FormKernelsBase::FormKernelsBase;
 
   void runOnOperation() override {
-    if (failed(formIn(getOperation().getBody().front())))
+    if (failed(formIn(getOperation().getBody().front())) || failed(checkSerialKernels()))
       return signalPassFailure();
     promoteAccumulators(getOperation());
     // Jammed, the copies of the reduction loops become one loop whose shared
@@ -213,22 +214,77 @@ struct FormKernelsPass : impl::FormKernelsBase<FormKernelsPass> {
     SmallVector<Operation *> ops;
     for (Operation &op : block)
       ops.push_back(&op);
+    gpu::LaunchOp serial; // the open one-thread kernel, if any
     for (Operation *op : ops) {
-      if (op->hasTrait<OpTrait::IsTerminator>() || !touchesMemory(op))
+      if (op->hasTrait<OpTrait::IsTerminator>())
+        break;
+      // A load hoisted out of the loop nest right after it (Pad's value, a
+      // scalar input) goes back in: kernels read device memory, the host may not.
+      auto load = dyn_cast<memref::LoadOp>(op);
+      auto next = load ? dyn_cast_or_null<scf::ParallelOp>(load->getNextNode()) : nullptr;
+      if (next && llvm::all_of(load->getUsers(), [&](Operation *u) { return next->isAncestor(u); })) {
+        load->moveBefore(&next.getBody()->front());
         continue;
+      }
       if (auto loop = dyn_cast<scf::ParallelOp>(op)) {
+        serial = nullptr;
         if (failed(parallelKernel(loop)))
           return failure();
         continue;
       }
       if (isa<scf::ForOp, scf::IfOp>(op) && containsParallelLoop(op)) {
+        serial = nullptr;
         for (Region &region : op->getRegions())
           for (Block &inner : region)
             if (failed(formIn(inner)))
               return failure();
         continue;
       }
-      if (failed(serialKernel(op)))
+      bool usesSerial = serial && llvm::any_of(op->getOperands(), [&](Value v) {
+                          return serial->isProperAncestor(v.getParentRegion()->getParentOp()) ||
+                                 v.getParentRegion()->getParentOp() == serial;
+                        });
+      if (touchesMemory(op) || usesSerial) {
+        if (!emulate)
+          addToSerialKernel(op, serial);
+      } else if (serial) {
+        op->moveBefore(serial); // a view or constant: stays on the host, above the kernel
+      }
+    }
+    return success();
+  }
+
+  /// Serial code (a loop carried through memory, scalar loads and stores and
+  /// the arithmetic between them) runs on one GPU thread, consecutive pieces in
+  /// one kernel; the host never touches device memory.
+  void addToSerialKernel(Operation *op, gpu::LaunchOp &serial) {
+    if (!serial) {
+      OpBuilder b(op);
+      Location loc = op->getLoc();
+      Value one = arith::ConstantIndexOp::create(b, loc, 1);
+      serial = gpu::LaunchOp::create(b, loc, one, one, one, one, one, one);
+      b.setInsertionPointToStart(&serial.getBody().front());
+      gpu::TerminatorOp::create(b, loc);
+      serial->setAttr("onnxc.serial", b.getUnitAttr());
+      serials.push_back(serial);
+    }
+    op->moveBefore(serial.getBody().front().getTerminator());
+  }
+
+  /// A value computed in a one-thread kernel and used by the host cannot be.
+  LogicalResult checkSerialKernels() {
+    for (gpu::LaunchOp launch : serials) {
+      WalkResult walk = launch.walk([&](Operation *op) {
+        for (Value r : op->getResults())
+          for (Operation *user : r.getUsers())
+            if (!launch->isAncestor(user)) {
+              op->emitError("this computation returns values to the host; the GPU path cannot run it yet "
+                            "(the CPU targets support it)");
+              return WalkResult::interrupt();
+            }
+        return WalkResult::advance();
+      });
+      if (walk.wasInterrupted())
         return failure();
     }
     return success();
@@ -396,24 +452,6 @@ struct FormKernelsPass : impl::FormKernelsBase<FormKernelsPass> {
     return success();
   }
 
-  /// Serial code (a loop carried through memory, a scalar store) runs on one
-  /// GPU thread; the host never touches device memory.
-  LogicalResult serialKernel(Operation *op) {
-    if (emulate)
-      return success();
-    if (!op->use_empty())
-      return op->emitError("this computation returns values to the host; the GPU path cannot run it yet "
-                           "(the CPU targets support it)");
-    OpBuilder b(op);
-    Location loc = op->getLoc();
-    Value one = arith::ConstantIndexOp::create(b, loc, 1);
-    auto launch = gpu::LaunchOp::create(b, loc, one, one, one, one, one, one);
-    b.setInsertionPointToStart(&launch.getBody().front());
-    auto terminator = gpu::TerminatorOp::create(b, loc);
-    op->moveBefore(terminator);
-    launch->setAttr("onnxc.serial", b.getUnitAttr());
-    return success();
-  }
 };
 
 } // namespace
