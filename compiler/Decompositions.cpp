@@ -53,6 +53,12 @@ struct Composer {
     auto t = cast<RankedTensorType>(v.getType());
     if (t.getRank() == 0 || t.getNumElements() == 1 || axis == rank - 1)
       return v;
+    if (t.getRank() != 1 || axis < 0 || axis >= rank) {
+      emitError(loc) << "a per-channel zero point or scale must be 1-D along an axis of the "
+                     << rank << "-D input (got a " << t.getRank() << "-D one along axis " << axis << ")";
+      ok = false;
+      return {};
+    }
     SmallVector<int64_t> shape{t.getDimSize(0)};
     shape.append(rank - axis - 1, 1);
     return op("Reshape", {v, g.constI64(shape, loc)});
