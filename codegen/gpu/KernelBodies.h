@@ -18,14 +18,12 @@ void promoteAccumulators(mlir::Operation *root);
 std::pair<mlir::scf::ForOp, mlir::memref::StoreOp> reductionOf(mlir::scf::IfOp body);
 
 /// Emits `loop` (one output per iteration; static `counts`, `lbs`, `steps`)
-/// at `b` as a tiled contraction kernel when it computes out += a * b (Gemm,
-/// MatMul, conv as implicit GEMM) with enough tiles to fill the GPU: each
-/// block a 32x32 output tile, each thread 4x4 outputs, operand tiles staged in
-/// shared memory; `emulate` runs the same phases as host loops. With
-/// `precision` fp16 or bf16 every such kernel is tiled and multiplies on the
-/// tensor cores (mma.sync m16n8k16, fp32 accumulation; emulated as fp32 math
-/// on operands rounded to that type). Returns false,
-/// emitting nothing, when `loop` is not such a kernel.
+/// at `b` as a tiled kernel when it computes out += a * b (Gemm, MatMul, conv
+/// as implicit GEMM): with `precision` fp16, bf16 or tf32 on the tensor cores
+/// (TensorCoreContraction.cpp), in fp32 with operand tiles in shared memory
+/// when there are enough tiles to fill the GPU (TiledContraction.cpp);
+/// `emulate` runs the same sums as host loops. Returns false, emitting
+/// nothing, when `loop` is not such a kernel.
 bool emitTiledContraction(mlir::OpBuilder &b, mlir::scf::ParallelOp loop, llvm::ArrayRef<int64_t> counts,
                           llvm::ArrayRef<int64_t> lbs, llvm::ArrayRef<int64_t> steps, bool emulate,
                           llvm::StringRef precision);

@@ -55,8 +55,8 @@ static cl::opt<bool> cudaPtxOnly("cuda-ptx-only",
                                  cl::desc("CUDA: embed PTX only, JIT-compiled by the driver (no ptxas needed)"),
                                  cl::init(false), cl::cat(onnxcOptions));
 static cl::opt<std::string> precision("precision",
-                                      cl::desc("CUDA: fp32 (default), or fp16/bf16: matmul and conv operands rounded "
-                                               "to 16 bits on the tensor cores, fp32 accumulation"),
+                                      cl::desc("CUDA: fp32 (default), or tf32/fp16/bf16: matmul and conv operands "
+                                               "rounded to that type on the tensor cores, fp32 accumulation"),
                                       cl::init("fp32"), cl::cat(onnxcOptions));
 static cl::opt<bool> gpuHostEmulation(
     "gpu-host-emulation",
@@ -119,8 +119,8 @@ int main(int argc, char **argv) {
                 gpuHostEmulation || precision != "fp32"))
     return fail("--emit=ptx, --cuda-arch, --cuda-toolkit, --cuda-ptx-only, --gpu-host-emulation and --precision "
                 "need --target=cuda");
-  if (precision != "fp32" && precision != "fp16" && precision != "bf16")
-    return fail("--precision '" + precision + "' is not supported (fp32, fp16 or bf16; tf32 is planned)");
+  if (precision != "fp32" && precision != "tf32" && precision != "fp16" && precision != "bf16")
+    return fail("--precision '" + precision + "' is not supported (fp32, tf32, fp16 or bf16)");
   if (cuda && !cudaArch.empty()) {
     std::optional<std::vector<std::string>> archs = onnxc::parseCudaArchs(cudaArch, targetError);
     if (!archs)
