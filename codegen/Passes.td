@@ -192,10 +192,26 @@ def FormKernels : Pass<"onnxc-form-kernels", "mlir::func::FuncOp"> {
     Option<"emulate", "emulate", "bool", "false",
            "emit loops over blocks and threads on the host instead of gpu.launch">,
     Option<"precision", "precision", "std::string", "\"fp32\"",
-           "fp32, or fp16/bf16: matmul-like kernels on the tensor cores">,
+           "fp32, or tf32/fp16/bf16: matmul-like kernels on the tensor cores">,
   ];
   let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::scf::SCFDialect", "mlir::arith::ArithDialect",
                            "mlir::vector::VectorDialect", "mlir::NVVM::NVVMDialect", "mlir::LLVM::LLVMDialect"];
+}
+
+def NarrowWeights : Pass<"onnxc-narrow-weights", "mlir::ModuleOp"> {
+  let summary = "Stores the weights that only feed tensor-core kernels at 16 bits";
+  let description = [{
+    With `precision` fp16 or bf16, a constant f32 global whose every load is
+    an operand of a matmul-like loop nest that will run on the tensor cores
+    (the same test FormKernels applies) becomes a global of that type, its
+    data rounded to nearest even: half the bytes to store, upload and read.
+    The loads yield the narrow type and are extended where the loop body
+    multiplies them. Runs on parallel loops, before FormKernels.
+  }];
+  let options = [
+    Option<"precision", "precision", "std::string", "\"fp32\"", "fp16 or bf16 narrows; anything else does nothing">,
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect"];
 }
 
 def OutlineKernels : Pass<"onnxc-outline-kernels", "mlir::ModuleOp"> {

@@ -7,6 +7,26 @@ using namespace mlir;
 
 namespace onnxc::codegen {
 
+bool staticBounds(scf::ParallelOp loop, SmallVectorImpl<int64_t> &counts, SmallVectorImpl<int64_t> &lbs,
+                  SmallVectorImpl<int64_t> &steps) {
+  for (auto [lb, ub, step] : llvm::zip(loop.getLowerBound(), loop.getUpperBound(), loop.getStep())) {
+    std::optional<int64_t> l = getConstantIntValue(lb), u = getConstantIntValue(ub), s = getConstantIntValue(step);
+    if (!l || !u || !s || *s <= 0)
+      return false;
+    lbs.push_back(*l);
+    steps.push_back(*s);
+    counts.push_back(*u > *l ? (*u - *l + *s - 1) / *s : 0);
+  }
+  return true;
+}
+
+/// The load `v` comes from, through an extension of a narrow float.
+static memref::LoadOp operandLoad(Value v) {
+  if (auto ext = v.getDefiningOp<arith::ExtFOp>())
+    v = ext.getIn();
+  return v.getDefiningOp<memref::LoadOp>();
+}
+
 std::optional<Contraction> matchContraction(scf::ParallelOp loop, ArrayRef<int64_t> counts, ArrayRef<int64_t> lbs,
                                             ArrayRef<int64_t> steps) {
   Contraction c;
@@ -55,10 +75,9 @@ std::optional<Contraction> matchContraction(scf::ParallelOp loop, ArrayRef<int64
   if (!mul || !acc || acc.getMemRef() != stores[0].getMemRef() ||
       !llvm::equal(acc.getIndices(), stores[0].getIndices()) || !mul->hasOneUse())
     return std::nullopt;
-  c.a = mul.getLhs().getDefiningOp<memref::LoadOp>();
-  c.b = mul.getRhs().getDefiningOp<memref::LoadOp>();
-  if (!c.a || !c.b || c.a == acc || c.b == acc || !c.a.getType().isF32() || !c.b.getType().isF32() ||
-      !acc.getType().isF32())
+  c.a = operandLoad(mul.getLhs());
+  c.b = operandLoad(mul.getRhs());
+  if (!c.a || !c.b || c.a == acc || c.b == acc || !mul.getType().isF32() || !acc.getType().isF32())
     return std::nullopt;
   for (Operation &op : *body)
     if (!isMemoryEffectFree(&op) && !isa<memref::LoadOp, memref::StoreOp>(op))

@@ -21,7 +21,14 @@ struct Contraction {
   int64_t m = 1, n = 1, k = 1, batch = 1;
 };
 
-/// `loop` as a contraction, or nothing when it is not one.
+/// The static trip counts, lower bounds and steps of `loop`'s dims; false
+/// when a bound is dynamic or a step not positive.
+bool staticBounds(mlir::scf::ParallelOp loop, llvm::SmallVectorImpl<int64_t> &counts,
+                  llvm::SmallVectorImpl<int64_t> &lbs, llvm::SmallVectorImpl<int64_t> &steps);
+
+/// `loop` as a contraction, or nothing when it is not one. An operand load
+/// may be of a narrower float type, extended before the multiplication
+/// (weights stored at 16 bits by NarrowWeights).
 std::optional<Contraction> matchContraction(mlir::scf::ParallelOp loop, llvm::ArrayRef<int64_t> counts,
                                             llvm::ArrayRef<int64_t> lbs, llvm::ArrayRef<int64_t> steps);
 
@@ -43,8 +50,9 @@ struct ContractionBuilder {
   /// Maps the reduction ivs from the linear k index `linear`.
   void mapReduction(mlir::IRMapping &map, mlir::Value linear);
 
-  /// Operand `a` (isA) or `b` at (batch, m or n, k), 0 outside M/N x K; the
-  /// indices are clamped, so the load never leaves the buffer.
+  /// Operand `a` (isA) or `b` at (batch, m or n, k), 0 outside M/N x K, in
+  /// the type it is stored in; the indices are clamped, so the load never
+  /// leaves the buffer.
   mlir::Value element(bool isA, mlir::Value batch, mlir::Value mn, mlir::Value k);
 
   /// The output (batch, m, n) when it exists: the original body (its fused
@@ -56,8 +64,12 @@ struct ContractionBuilder {
 llvm::SmallVector<mlir::Value> delinearize(mlir::OpBuilder &b, mlir::Location loc, mlir::Value linear,
                                            llvm::ArrayRef<int64_t> counts);
 
-/// Emits `c` as tensor-core kernels (`precision` fp16, bf16 or tf32):
-/// returns false, emitting nothing, when the shape does not suit them.
+/// True when `c` runs on the tensor cores with `precision` (tf32, fp16, bf16).
+bool suitsTensorCores(const Contraction &c, llvm::StringRef precision);
+
+/// Emits `c` on the tensor cores (`precision` fp16, bf16 or tf32): each block
+/// a 32x32 output tile, k split over its warps. Returns false, emitting
+/// nothing, when the shape does not suit it.
 bool emitTensorCoreContraction(mlir::OpBuilder &b, Contraction &c, bool emulate, llvm::StringRef precision);
 
 } // namespace onnxc::codegen

@@ -1,6 +1,6 @@
 // Kernel formation: every parallel loop nest of the host function becomes one gpu.launch (or, for the host check, plain loops).
 #include "codegen/Passes.h"
-#include "codegen/gpu/KernelBodies.h"
+#include "codegen/gpu/Contraction.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
@@ -294,17 +294,12 @@ struct FormKernelsPass : impl::FormKernelsBase<FormKernelsPass> {
   /// indices, the innermost fastest (consecutive threads, consecutive addresses).
   LogicalResult parallelKernel(scf::ParallelOp loop) {
     SmallVector<int64_t> lbs, steps, counts;
+    if (!staticBounds(loop, counts, lbs, steps))
+      return loop.emitError("a loop with dynamic bounds cannot be mapped to GPU threads yet (the CPU targets "
+                            "support it)");
     int64_t total = 1;
-    for (auto [lb, ub, step] : llvm::zip(loop.getLowerBound(), loop.getUpperBound(), loop.getStep())) {
-      std::optional<int64_t> l = getConstantIntValue(lb), u = getConstantIntValue(ub), s = getConstantIntValue(step);
-      if (!l || !u || !s || *s <= 0)
-        return loop.emitError("a loop with dynamic bounds cannot be mapped to GPU threads yet (the CPU targets "
-                              "support it)");
-      lbs.push_back(*l);
-      steps.push_back(*s);
-      counts.push_back(*u > *l ? (*u - *l + *s - 1) / *s : 0);
-      total *= counts.back();
-    }
+    for (int64_t n : counts)
+      total *= n;
     if (total == 0) {
       loop.erase();
       return success();

@@ -22,6 +22,7 @@ void buildGpuCodegenPipeline(OpPassManager &pm, const TargetInfo &target, const 
   // A reduction's init and the loop that accumulates into it become one kernel.
   pm.addNestedPass<func::FuncOp>(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createParallelLoopFusionPass());
+  pm.addPass(createNarrowWeights(NarrowWeightsOptions{options.precision}));
   if (options.hostEmulation) {
     // The same kernels as loops on the host: checks tiling and indexing on a CPU.
     pm.addNestedPass<func::FuncOp>(createFormKernels(FormKernelsOptions{/*emulate=*/true, options.precision}));

@@ -1,4 +1,4 @@
-// Matmul-like kernels on the tensor cores (mma.sync, fp16/bf16/tf32 operands, fp32 accumulation): 32x32 output tiles, k split over the block's warps.
+// Matmul-like kernels on the tensor cores (mma.sync, fp16/bf16/tf32 operands, fp32 accumulation): 32x32 output tiles, k split over a block's warps.
 #include "codegen/gpu/Contraction.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -20,10 +20,10 @@ constexpr int64_t kTile = 32, kMaxWarps = 8, kMinStepsPerWarp = 2;
 constexpr int64_t kTilesM = 2, kTilesN = 4; // m16 and n8 mma tiles per warp
 constexpr int64_t kAcc = kTilesM * kTilesN * 4;
 
-/// The mma.sync shape and operand rounding of a precision.
+/// The arithmetic of a precision: the k of one step, the operand rounding.
 struct Mode {
   StringRef precision;
-  int64_t k; // 16 (fp16, bf16) or 8 (tf32)
+  int64_t k; // 16 (fp16, bf16: mma m16n8k16) or 8 (tf32: m16n8k8)
   bool tf32() const { return precision == "tf32"; }
 };
 
@@ -39,6 +39,8 @@ struct Kernel {
   /// `x` rounded to the operand type, as f32 (what the tensor cores multiply).
   Value rounded(Value x) {
     Type f32 = b().getF32Type(), i32 = b().getI32Type();
+    if (x.getType() != f32) // stored at 16 bits already
+      return arith::ExtFOp::create(b(), loc(), f32, x);
     if (mode.tf32()) { // round to nearest (ties away), as cvt.rna.tf32.f32
       Value bits = arith::BitcastOp::create(b(), loc(), i32, x);
       bits = arith::AddIOp::create(b(), loc(), bits, arith::ConstantIntOp::create(b(), loc(), i32, 0x1000));
@@ -103,10 +105,11 @@ struct Kernel {
         return regs;
       }
       auto pairType = VectorType::get({2}, narrow());
+      auto toNarrow = [&](Value v) -> Value {
+        return v.getType() == narrow() ? v : arith::TruncFOp::create(b(), loc(), narrow(), v).getResult();
+      };
       for (size_t i = 0; i < values.size(); i += 2) {
-        Value v = vector::FromElementsOp::create(b(), loc(), pairType,
-                                                 ValueRange{arith::TruncFOp::create(b(), loc(), narrow(), values[i]),
-                                                            arith::TruncFOp::create(b(), loc(), narrow(), values[i + 1])});
+        Value v = vector::FromElementsOp::create(b(), loc(), pairType, ValueRange{toNarrow(values[i]), toNarrow(values[i + 1])});
         regs.push_back(mode.precision == "bf16" ? LLVM::BitcastOp::create(b(), loc(), i32, v).getResult() : v);
       }
       return regs;
@@ -233,17 +236,22 @@ struct Kernel {
 
 } // namespace
 
+static Mode modeOf(StringRef precision) { return Mode{precision, precision == "tf32" ? 8 : 16}; }
+static int64_t blocksOf(const Contraction &c) { return c.batch * ((c.m + kTile - 1) / kTile) * ((c.n + kTile - 1) / kTile); }
+
+bool suitsTensorCores(const Contraction &c, StringRef precision) {
+  return (precision == "tf32" || precision == "fp16" || precision == "bf16") && c.m >= 16 && c.n >= 16 &&
+         c.k >= modeOf(precision).k && blocksOf(c) < (int64_t(1) << 31);
+}
+
 bool emitTensorCoreContraction(OpBuilder &b, Contraction &c, bool emulate, StringRef precision) {
-  Mode mode{precision, precision == "tf32" ? 8 : 16};
-  if (c.m < 16 || c.n < 16 || c.k < mode.k)
+  if (!suitsTensorCores(c, precision))
     return false;
+  Mode mode = modeOf(precision);
   int64_t steps = (c.k + mode.k - 1) / mode.k, warps = 1;
   while (warps < kMaxWarps && steps / (warps * 2) >= kMinStepsPerWarp)
     warps *= 2;
-  int64_t tilesN = (c.n + kTile - 1) / kTile;
-  int64_t blocks = c.batch * ((c.m + kTile - 1) / kTile) * tilesN;
-  if (blocks >= (int64_t(1) << 31))
-    return false;
+  int64_t tilesN = (c.n + kTile - 1) / kTile, blocks = blocksOf(c);
   ContractionBuilder e{b, c.loop.getLoc(), c};
   Kernel kernel{e, c, mode, warps, (steps + warps - 1) / warps, tilesN, blocks};
   if (emulate)

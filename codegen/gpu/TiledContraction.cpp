@@ -36,11 +36,11 @@ bool emitTiledContraction(OpBuilder &b, scf::ParallelOp loop, ArrayRef<int64_t> 
   if (!found)
     return false;
   Contraction &c = *found;
-  if (precision != "fp32")
-    return emitTensorCoreContraction(b, c, emulate, precision);
   int64_t tilesM = (c.m + kTileM - 1) / kTileM, tilesN = (c.n + kTileN - 1) / kTileN;
   int64_t blocks = c.batch * tilesM * tilesN, threads = kThreadsM * kThreadsN;
-  if (c.m < kTileM || c.n < kTileN || c.k < kTileK || blocks < kMinBlocks)
+  if (precision != "fp32")
+    return emitTensorCoreContraction(b, c, emulate, precision);
+  if (blocks < kMinBlocks || c.m < kTileM || c.n < kTileN || c.k < kTileK)
     return false;
   Location loc = loop.getLoc();
   ContractionBuilder e{b, loc, c};

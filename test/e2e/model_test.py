@@ -25,8 +25,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 HARNESS_C = os.path.join(HERE, "harness.c")
 RTOL = 1e-3
 ATOL_FRACTION = 1e-4  # atol = ATOL_FRACTION * max|ref|
-# Targets that round matmul and conv operands to 16 bits (fp32 accumulation): (rtol, atol fraction).
-TOLERANCES = {"cuda-host-fp16": (1e-2, 1e-3), "cuda-host-bf16": (3e-2, 1e-2)}
+# CUDA --precision modes that round matmul and conv operands (fp32 accumulation):
+# (rtol, atol fraction), also used by the device check (test/gpu/run_gpu_check.py).
+PRECISION_TOLERANCES = {"fp32": (RTOL, ATOL_FRACTION), "tf32": (1e-2, 1e-3), "fp16": (1e-2, 1e-3),
+                        "bf16": (3e-2, 1e-2)}
+TOLERANCES = {"cuda-host-" + p: t for p, t in PRECISION_TOLERANCES.items() if p != "fp32"}
 LOG = sys.stdout  # progress messages; bench/benchmark.py sends them to stderr
 
 TARGETS = {
@@ -37,12 +40,14 @@ TARGETS = {
     "cuda-host": ("cc", [], []),
     "cuda-host-fp16": ("cc", [], []),
     "cuda-host-bf16": ("cc", [], []),
+    "cuda-host-tf32": ("cc", [], []),
 }
 
 # onnxc flags per test target (default: --target=TARGET).
 ONNXC_TARGET_FLAGS = {"cuda-host": ["--target=cuda", "--gpu-host-emulation"],
                       "cuda-host-fp16": ["--target=cuda", "--gpu-host-emulation", "--precision=fp16"],
-                      "cuda-host-bf16": ["--target=cuda", "--gpu-host-emulation", "--precision=bf16"]}
+                      "cuda-host-bf16": ["--target=cuda", "--gpu-host-emulation", "--precision=bf16"],
+                      "cuda-host-tf32": ["--target=cuda", "--gpu-host-emulation", "--precision=tf32"]}
 
 NP_DTYPES = {"float32": "<f4", "float64": "<f8", "int64": "<i8", "int32": "<i4",
              "uint8": "u1", "int8": "i1", "bool": "u1"}

@@ -23,6 +23,8 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 ARCHS = [80, 90]
 SHIM_SYMBOLS = {"onnxc_cuda_run", "onnxc_cuda_load", "onnxc_cuda_unload", "onnxc_cuda_weights", "onnxc_cuda_launch"}
+MMA_INSTRUCTIONS = {"fp16": "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32",
+                    "tf32": "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32"}
 
 
 def run(cmd, env=None, check=True):
@@ -53,8 +55,8 @@ def main():
         ap.add_argument(a, required=True)
     ap.add_argument("--stub-dir", help="folder with the toolkit's stub as libcuda.so.1")
     ap.add_argument("--cc", default="cc", help="C compiler for the test program (the shim's)")
-    ap.add_argument("--fp16-mma", action="store_true",
-                    help="also: with --precision=fp16 the matmul-like kernels use mma.sync, without spills")
+    ap.add_argument("--mma", action="store_true",
+                    help="also: with --precision=fp16/tf32 the matmul-like kernels use mma.sync, without spills")
     ap.add_argument("--link-flags", default="", help="extra link flags, e.g. the sanitizer the shim was built with")
     args = ap.parse_args()
     os.makedirs(args.workdir, exist_ok=True)
@@ -85,18 +87,19 @@ def main():
         if bad:
             raise SystemExit(f"FAIL: sm_{sm}: {len(bad)} kernels with a stack frame or spills: {bad[:5]}")
     print(f"ptxas: {kernels} kernels, no stack frame and no spills on sm_80 and sm_90")
-    if args.fp16_mma:
-        half = os.path.join(args.workdir, name + ".fp16.ptx")
-        run([args.onnxc, model, "--target=cuda", "--precision=fp16", "--emit=ptx", "-o", half], env=env)
-        text = open(half).read()
-        mma = text.count("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32")
-        if not mma:
-            raise SystemExit("FAIL: --precision=fp16 PTX has no mma.sync.aligned.m16n8k16 (tensor cores)")
-        for sm in ARCHS:
-            _, out = run([os.path.join(args.cuda, "bin", "ptxas"), f"-arch=sm_{sm}", "-v", half, "-o", os.devnull])
-            if re.search(r"[1-9]\d* bytes (stack frame|spill)", out):
-                raise SystemExit(f"FAIL: --precision=fp16, sm_{sm}: a kernel has a stack frame or spills")
-        print(f"fp16: {mma} mma.sync instructions, no spills")
+    if args.mma:
+        # The tensor-core modes: matmul-like kernels on mma.sync, still no spills.
+        for precision, instr in MMA_INSTRUCTIONS.items():
+            ptx = os.path.join(args.workdir, f"{name}.{precision}.ptx")
+            run([args.onnxc, model, "--target=cuda", f"--precision={precision}", "--emit=ptx", "-o", ptx], env=env)
+            mma = open(ptx).read().count(instr)
+            if not mma:
+                raise SystemExit(f"FAIL: --precision={precision} PTX has no {instr} (tensor cores)")
+            for sm in ARCHS:
+                _, out = run([os.path.join(args.cuda, "bin", "ptxas"), f"-arch=sm_{sm}", "-v", ptx, "-o", os.devnull])
+                if re.search(r"[1-9]\d* bytes (stack frame|spill)", out):
+                    raise SystemExit(f"FAIL: --precision={precision}, sm_{sm}: a kernel has a stack frame or spills")
+            print(f"{precision}: {mma} {instr} instructions, no spills")
 
     # 4. Only the shim is called.
     _, undefined = run(["nm", "-u", obj])

@@ -3,7 +3,8 @@
 
 Builds libonnxc_cuda_rt.a and one gpu_harness per model from the pack's objects (made by
 prepare_gpu_check.py on a machine without a GPU), runs each, compares its output with
-the CPU target's (rtol 1e-3, atol 1e-4 * max|ref|), times it, times PyTorch on the same
+the CPU target's (fp32: rtol 1e-3, atol 1e-4 * max|ref|; the --precision modes:
+test/e2e/model_test.py PRECISION_TOLERANCES), times it, times PyTorch on the same
 card with the same weights, and prints a table (also written to DIR/gpu_check.md).
 """
 import argparse
@@ -18,6 +19,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 RT = os.path.join(REPO, "runtime_support")
+sys.path.insert(0, os.path.join(REPO, "test", "e2e"))
+import model_test  # noqa: E402  (tolerances)
 
 
 def sh(cmd, timeout=300, check=True, env=None):
@@ -34,15 +37,15 @@ def sh(cmd, timeout=300, check=True, env=None):
     return p.returncode, out
 
 
-def compare(out_path, ref_path):
+def compare(out_path, ref_path, rtol, atol_fraction):
     import numpy as np
     out = np.fromfile(out_path, dtype="<f4").astype(np.float64)
     ref = np.fromfile(ref_path, dtype="<f4").astype(np.float64)
     if out.size != ref.size:
         return False, float("inf")
     diff = np.abs(out - ref)
-    atol = 1e-4 * float(np.abs(ref).max())
-    ok = bool(np.all(diff <= atol + 1e-3 * np.abs(ref)))
+    atol = atol_fraction * float(np.abs(ref).max())
+    ok = bool(np.all(diff <= atol + rtol * np.abs(ref)))
     return ok, float(np.nanmax(diff)) if not np.isnan(out).any() else float("inf")
 
 
@@ -95,6 +98,11 @@ def main():
              + ("" if rc in (0, 77) else "\n" + out[-1500:]))
 
     manifest = json.load(open(os.path.join(args.pack, "manifest.json")))
+    precision = next((f.split("=", 1)[1] for f in manifest.get("onnxc_flags", []) if f.startswith("--precision=")),
+                     "fp32")
+    tolerance = model_test.PRECISION_TOLERANCES[precision]
+    note(f"precision {precision}: outputs must match the CPU target within rtol {tolerance[0]:g}, "
+         f"atol {tolerance[1]:g} * max|ref|")
     rows = []
     for m in manifest["models"]:
         name, sym = m["name"], m["symbol"]
@@ -125,7 +133,7 @@ def main():
                 if "=" in line:
                     k, v = line.split("=", 1)
                     row[k] = float(v)
-            row["ok"], row["max_abs_err"] = compare(out_bin, os.path.join(d, "cpu_0.bin"))
+            row["ok"], row["max_abs_err"] = compare(out_bin, os.path.join(d, "cpu_0.bin"), *tolerance)
             note(f"{name}: {json.dumps(row)}")
         except Exception as e:  # report and go on with the next model
             row["error"] = f"{type(e).__name__}: {str(e)[:500]}"
