@@ -26,6 +26,10 @@ namespace onnxc::codegen {
 /// Marks an scf.for whose iterations may run on the thread pool.
 constexpr const char *kParallelAttr = "onnxc.parallel";
 
+/// Argument attribute: the byte alignment the caller guarantees for a buffer
+/// argument (the workspace, the GPU weights blob).
+constexpr const char *kAlignAttr = "onnxc.align";
+
 /// Module attribute with the planned workspace size in bytes.
 constexpr const char *kWorkspaceSizeAttr = "onnxc.workspace_size";
 /// Module attribute of GPU models: the kernels in launch-index order, each a

@@ -106,7 +106,9 @@ struct PlanWorkspacePass : impl::PlanWorkspaceBase<PlanWorkspacePass> {
     OpBuilder b(func.getContext());
     auto wsType = MemRefType::get({plan.totalSize}, b.getI8Type());
     unsigned argIndex = func.getNumArguments();
-    if (failed(func.insertArgument(argIndex, wsType, b.getDictionaryAttr({}), func.getLoc())))
+    // NAME_run refuses a workspace that is not aligned to the target's workspace_align.
+    auto alignAttr = b.getNamedAttr(kAlignAttr, b.getI64IntegerAttr(targetOf(func).workspaceAlign));
+    if (failed(func.insertArgument(argIndex, wsType, b.getDictionaryAttr({alignAttr}), func.getLoc())))
       return failure();
     Value ws = func.getArgument(argIndex);
     for (auto [alloc, offset] : llvm::zip(allocs, plan.offsets)) {

@@ -311,7 +311,13 @@ struct FormKernelsPass : impl::FormKernelsBase<FormKernelsPass> {
         return success();
       }
     }
-    int64_t coarse = coarseningDim(loop, counts, total);
+    // 16-byte accesses along the innermost dim, else maybe several outputs per thread.
+    bool vectorized = vectorizableInnermost(loop, counts, lbs, steps);
+    int64_t coarse = vectorized ? -1 : coarseningDim(loop, counts, total);
+    if (vectorized) {
+      counts.back() /= 4;
+      total /= 4;
+    }
     if (coarse >= 0) {
       counts[coarse] /= kCoarsening;
       total /= kCoarsening;
@@ -339,15 +345,21 @@ struct FormKernelsPass : impl::FormKernelsBase<FormKernelsPass> {
           idx = arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, idx, cst(kCoarsening)),
                                       each.getInductionVar());
         }
+        if (vectorized && d + 1 == counts.size())
+          idx = arith::MulIOp::create(b, loc, idx, cst(4)); // the first of the thread's 4
         Value iv = arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, idx, cst(steps[d])), cst(lbs[d]));
         map.map(loop.getInductionVars()[d], iv);
+      }
+      if (vectorized) {
+        cloneVectorized(b, loop, map);
+        return guard;
       }
       for (Operation &op : loop.getBody()->without_terminator())
         b.clone(op, map);
       return guard;
     };
 
-    Operation *combine = coarse < 0 ? splitCombiner(loop, total) : nullptr;
+    Operation *combine = coarse < 0 && !vectorized ? splitCombiner(loop, total) : nullptr;
     if (!combine) {
       int64_t threads = std::min<int64_t>(kThreadsPerBlock, (total + 31) / 32 * 32);
       int64_t blocks = (total + threads - 1) / threads;

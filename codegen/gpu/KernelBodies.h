@@ -17,6 +17,18 @@ void promoteAccumulators(mlir::Operation *root);
 /// The reduction loop of a formed body (after promotion) and the store of its result.
 std::pair<mlir::scf::ForOp, mlir::memref::StoreOp> reductionOf(mlir::scf::IfOp body);
 
+/// True when 4 consecutive iterations of `loop`'s innermost dim (count a
+/// multiple of 4, from 0, step 1) can run as one: a body of loads, stores and
+/// elementwise arithmetic whose accesses along that dim are unit-stride and
+/// 16-byte aligned (buffers based on an argument or global with kAlignAttr).
+bool vectorizableInnermost(mlir::scf::ParallelOp loop, llvm::ArrayRef<int64_t> counts, llvm::ArrayRef<int64_t> lbs,
+                           llvm::ArrayRef<int64_t> steps);
+
+/// Clones the body of such a `loop` at `b` for the 4 iterations from the
+/// innermost iv's value in `map` (the others mapped too): vector loads and
+/// stores of 16 bytes, arithmetic on vector<4x...>.
+void cloneVectorized(mlir::OpBuilder &b, mlir::scf::ParallelOp loop, mlir::IRMapping &map);
+
 /// Emits `loop` (one output per iteration; static `counts`, `lbs`, `steps`)
 /// at `b` as a tiled kernel when it computes out += a * b (Gemm, MatMul, conv
 /// as implicit GEMM): with `precision` fp16, bf16 or tf32 on the tensor cores

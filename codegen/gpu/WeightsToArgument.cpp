@@ -78,7 +78,9 @@ struct WeightsToArgumentPass : impl::WeightsToArgumentBase<WeightsToArgumentPass
     for (auto func : module.getOps<func::FuncOp>()) {
       if (func.isExternal())
         continue;
-      if (failed(func.insertArgument(func.getNumArguments(), blobType, {}, func.getLoc())))
+      auto alignAttr = NamedAttribute(StringAttr::get(ctx, kAlignAttr), IntegerAttr::get(IntegerType::get(ctx, 64), align));
+      if (failed(func.insertArgument(func.getNumArguments(), blobType, DictionaryAttr::get(ctx, {alignAttr}),
+                                     func.getLoc())))
         return signalPassFailure();
       Value weights = func.getArgument(func.getNumArguments() - 1);
       SmallVector<memref::GetGlobalOp> uses;
