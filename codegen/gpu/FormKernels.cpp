@@ -192,6 +192,33 @@ Value identityOf(OpBuilder &b, Location loc, Operation *combine, Type type) {
   return arith::ConstantOp::create(b, loc, FloatAttr::get(type, value));
 }
 
+/// True when the one reduction loop of `loop` (splitCombiner's form) walks
+/// memory contiguously: no loop nested in it, and every load that moves with
+/// its index has that index last (Softmax, LayerNorm, ReduceMean over the
+/// last axis), long enough for a warp's lanes to share it.
+bool alongContiguous(scf::ParallelOp loop) {
+  scf::ForOp r;
+  for (Operation &op : loop.getBody()->without_terminator())
+    r = dyn_cast<scf::ForOp>(op);
+  std::optional<int64_t> lb = getConstantIntValue(r.getLowerBound()), ub = getConstantIntValue(r.getUpperBound()),
+                         step = getConstantIntValue(r.getStep());
+  if (!lb || !ub || !step || (*ub - *lb) / *step < 2 * 32)
+    return false;
+  Value iv = r.getInductionVar();
+  bool contiguous = true, any = false;
+  r.getBody()->walk([&](Operation *op) {
+    if (isa<scf::ForOp>(op))
+      contiguous = false;
+    if (auto load = dyn_cast<memref::LoadOp>(op)) {
+      bool moves = llvm::any_of(load.getIndices(), [&](Value i) { return dependsOn(i, iv, r.getBody()); });
+      if (moves && load.getIndices().back() != iv)
+        contiguous = false;
+      any |= moves;
+    }
+  });
+  return contiguous && any;
+}
+
 struct FormKernelsPass : impl::FormKernelsBase<FormKernelsPass> {
   SmallVector<scf::ForOp> coarsened; // loops over a thread's outputs, unroll-jammed at the end
   SmallVector<gpu::LaunchOp> serials; // one-thread kernels
@@ -290,6 +317,91 @@ struct FormKernelsPass : impl::FormKernelsBase<FormKernelsPass> {
     return success();
   }
 
+  /// A reduction along contiguous memory: a warp per output, its lane l
+  /// takes elements l, l + 32, ... (coalesced); the lanes' partials combine
+  /// with xor shuffles (a fixed tree: deterministic), then the original init
+  /// joins and the body's epilogue stores. `emitBody(output)` clones the body
+  /// for one output behind its guard (warp-uniform). On the host the lanes
+  /// run in turn into an array and the same tree combines it.
+  void warpReduction(OpBuilder &b, scf::ParallelOp loop, Operation *combine, int64_t total,
+                     function_ref<scf::IfOp(Value)> emitBody) {
+    Location loc = loop.getLoc();
+    auto cst = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
+    int64_t warps = kThreadsPerBlock / 32, blocks = (total + warps - 1) / warps;
+    Type elem = combine->getResult(0).getType();
+    auto combined = [&](Value x, Value y) {
+      Operation *c = b.clone(*combine);
+      c->setOperands({x, y});
+      return c->getResult(0);
+    };
+    // The body for `output` with its reduction cut to `lane`'s elements;
+    // returns the reduction, its original init and the store of its result.
+    auto laneSlice = [&](Value output, Value lane) {
+      scf::IfOp body = emitBody(output);
+      promoteAccumulators(body);
+      auto [r, store] = reductionOf(body);
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPoint(r);
+      int64_t step = *getConstantIntValue(r.getStep());
+      Value init = r.getInitArgs()[0];
+      r.setLowerBound(arith::AddIOp::create(b, loc, r.getLowerBound(), arith::MulIOp::create(b, loc, lane, cst(step))));
+      r.setStep(cst(step * 32));
+      r.getInitArgsMutable()[0].set(identityOf(b, loc, combine, elem));
+      return std::make_tuple(r, init, store);
+    };
+    if (!emulate) {
+      Value one = cst(1);
+      auto launch = gpu::LaunchOp::create(b, loc, cst(blocks), one, one, cst(kThreadsPerBlock), one, one);
+      b.setInsertionPointToStart(&launch.getBody().front());
+      Value tid = launch.getThreadIds().x;
+      Value lane = arith::RemUIOp::create(b, loc, tid, cst(32));
+      Value output = arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, launch.getBlockIds().x, cst(warps)),
+                                           arith::DivUIOp::create(b, loc, tid, cst(32)));
+      auto [r, init, store] = laneSlice(output, lane);
+      b.setInsertionPointAfter(r);
+      Value v = r.getResult(0);
+      Value width = arith::ConstantIntOp::create(b, loc, b.getI32Type(), 32);
+      for (int64_t offset = 16; offset >= 1; offset /= 2) {
+        Value o = arith::ConstantIntOp::create(b, loc, b.getI32Type(), offset);
+        v = combined(v, gpu::ShuffleOp::create(b, loc, v, o, width, gpu::ShuffleMode::XOR).getShuffleResult());
+      }
+      store.getValueMutable().set(combined(init, v));
+      b.setInsertionPointToEnd(&launch.getBody().front());
+      gpu::TerminatorOp::create(b, loc);
+      return;
+    }
+    Value partials = memref::AllocaOp::create(b, loc, MemRefType::get({32}, elem));
+    auto loopTo = [&](int64_t n) {
+      auto l = scf::ForOp::create(b, loc, cst(0), cst(n), cst(1));
+      b.setInsertionPointToStart(l.getBody());
+      return l.getInductionVar();
+    };
+    Value block = loopTo(blocks);
+    Value output = arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, block, cst(warps)), loopTo(warps));
+    {
+      OpBuilder::InsertionGuard g(b);
+      Value lane = loopTo(32);
+      auto [r, init, store] = laneSlice(output, lane);
+      b.setInsertionPoint(store);
+      memref::StoreOp::create(b, loc, r.getResult(0), partials, ValueRange{lane});
+      store.erase();
+    }
+    for (int64_t offset = 16; offset >= 1; offset /= 2) {
+      OpBuilder::InsertionGuard g(b);
+      Value l = loopTo(offset);
+      Value x = memref::LoadOp::create(b, loc, partials, ValueRange{l});
+      Value y = memref::LoadOp::create(b, loc, partials, ValueRange{arith::AddIOp::create(b, loc, l, cst(offset))});
+      memref::StoreOp::create(b, loc, combined(x, y), partials, ValueRange{l});
+    }
+    scf::IfOp body = emitBody(output);
+    promoteAccumulators(body);
+    auto [r, store] = reductionOf(body);
+    b.setInsertionPoint(r);
+    Value total0 = memref::LoadOp::create(b, loc, partials, ValueRange{cst(0)});
+    r.getResult(0).replaceAllUsesWith(combined(r.getInitArgs()[0], total0));
+    r.erase();
+  }
+
   /// One thread per iteration: the linear thread id is split into the loop's
   /// indices, the innermost fastest (consecutive threads, consecutive addresses).
   LogicalResult parallelKernel(scf::ParallelOp loop) {
@@ -385,12 +497,18 @@ struct FormKernelsPass : impl::FormKernelsBase<FormKernelsPass> {
       return success();
     }
 
+    Type elem = combine->getResult(0).getType();
+    if (alongContiguous(loop)) {
+      warpReduction(b, loop, combine, total, emitBody);
+      loop.erase();
+      return success();
+    }
+
     // A split reduction: a block serves kLanes consecutive outputs (coalesced
     // like one thread per output); its kSlices warps each reduce one slice of
     // the reduction loop into shared memory; after a barrier, warp 0 combines
     // the slices in order (deterministic) and stores.
     int64_t blocks = (total + kLanes - 1) / kLanes;
-    Type elem = combine->getResult(0).getType();
     auto sharedSpace = gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
     auto sharedType = MemRefType::get({kSlices, kLanes}, elem, AffineMap(), emulate ? Attribute() : sharedSpace);
     auto phase1 = [&](Value block, Value thread, Value shared) {

@@ -135,3 +135,72 @@ func.func @matmul(%a: memref<1024x64xf32>, %b: memref<64x1024xf32>, %c: memref<1
 // CHECK: gpu.barrier
 // HOST-LABEL: func.func @matmul
 // HOST: memref.alloca() : memref<64x16xf32>
+
+// -----
+
+// Tests 16-byte accesses: an elementwise kernel between buffers of the aligned
+// workspace moves 4 floats per thread (64 threads for 256 elements); the same
+// op on an argument with no known alignment stays scalar.
+#id = affine_map<(i, j) -> (i, j)>
+func.func @relu(%ws: memref<4096xi8> {onnxc.align = 256 : i64}, %x: memref<4x64xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1024 = arith.constant 1024 : index
+  %in = memref.view %ws[%c0][] : memref<4096xi8> to memref<4x64xf32>
+  %c2048 = arith.constant 2048 : index
+  %out = memref.view %ws[%c1024][] : memref<4096xi8> to memref<4x64xf32>
+  %out2 = memref.view %ws[%c2048][] : memref<4096xi8> to memref<4x64xf32>
+  %zero = arith.constant 0.0 : f32
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%in : memref<4x64xf32>) outs(%out : memref<4x64xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %r = arith.maximumf %v, %zero : f32
+    linalg.yield %r : f32
+  }
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<4x64xf32>) outs(%out2 : memref<4x64xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %r = arith.maximumf %v, %zero : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+// CHECK-LABEL: func.func @relu
+// CHECK: gpu.launch {{.*}} threads({{.*}}) in ({{.*}} = %c64{{.*}})
+// CHECK: %[[V:.*]] = vector.load %{{.*}}[{{.*}}] {alignment = 16 : i64} : memref<4x64xf32>, vector<4xf32>
+// CHECK: %[[R:.*]] = arith.maximumf %[[V]], %{{.*}} : vector<4xf32>
+// CHECK: vector.store %[[R]], %{{.*}}[{{.*}}] {alignment = 16 : i64} : memref<4x64xf32>, vector<4xf32>
+// CHECK: gpu.terminator
+// CHECK: gpu.launch {{.*}} threads({{.*}}) in ({{.*}} = %c256{{.*}})
+// CHECK-NOT: vector.load
+// CHECK: memref.load %arg1
+// CHECK-NOT: vector.store
+// CHECK: gpu.terminator
+// HOST-LABEL: func.func @relu
+// HOST: vector.load
+
+// -----
+
+// Tests a reduction along the last, contiguous axis (Softmax's, LayerNorm's): a warp
+// per output (8 per block), lane l sums elements l, l + 32, ...; the partials meet
+// through 5 xor shuffles, then the init joins. On the host the lanes fill an array
+// that the same tree combines.
+#in = affine_map<(i, k) -> (i, k)>
+#out = affine_map<(i, k) -> (i)>
+func.func @row_sum(%x: memref<4x256xf32>, %y: memref<4xf32>) {
+  linalg.generic {indexing_maps = [#in, #out], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<4x256xf32>) outs(%y : memref<4xf32>) {
+  ^bb0(%v: f32, %acc: f32):
+    %s = arith.addf %acc, %v : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+// CHECK-LABEL: func.func @row_sum
+// CHECK: gpu.launch {{.*}} threads({{.*}}) in ({{.*}} = %c256{{.*}})
+// CHECK: scf.for {{.*}} step %c32{{.*}} iter_args(
+// CHECK-COUNT-5: gpu.shuffle  xor
+// CHECK: memref.store
+// CHECK: gpu.terminator
+// HOST-LABEL: func.func @row_sum
+// HOST-NOT: gpu.shuffle
+// HOST: memref.alloca() : memref<32xf32>

@@ -29,6 +29,24 @@ def linear():
     return helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
 
 
+def conv_block():
+    """Convs big enough for the GPU's tensor cores, and a residual Add + Relu between
+    workspace buffers (16-byte accesses)."""
+    rng = np.random.default_rng(0)
+    init = [numpy_helper.from_array(rng.standard_normal(shape).astype(np.float32), name)
+            for name, shape in [("w1", (32, 16, 3, 3)), ("b1", (32,)), ("w2", (32, 32, 1, 1)), ("w3", (8, 32, 1, 1))]]
+    nodes = [
+        helper.make_node("Conv", ["x", "w1", "b1"], ["c"], name="conv1", pads=[1, 1, 1, 1]),
+        helper.make_node("Conv", ["c", "w2"], ["d"], name="conv2"),
+        helper.make_node("Add", ["c", "d"], ["s"], name="add"),
+        helper.make_node("Relu", ["s"], ["r"], name="relu"),
+        helper.make_node("Conv", ["r", "w3"], ["y"], name="conv3"),
+    ]
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 16, 16, 16])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8, 16, 16])], init)
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+
+
 def single(op, inputs, outputs, shape=(2, 3), opset=13, **attrs):
     nodes = [helper.make_node(op, inputs, outputs, name="n0", **attrs)]
     ins = [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(shape))]
@@ -154,6 +172,7 @@ def quantize():
 MODELS = {
     "shape_arith": shape_arith,
     "conv_relu": conv_relu,
+    "conv_block": conv_block,
     "linear": linear,
     "unsupported_op": lambda: single("FancyOp", ["x"], ["y"]),
     "undefined_input": lambda: single("Add", ["x", "nowhere"], ["y"]),
