@@ -58,6 +58,8 @@ def main():
     ap.add_argument("--torch-repeat", type=int, default=50)
     ap.add_argument("--skip-torch", action="store_true")
     ap.add_argument("--quick", action="store_true", help="skip the shim's GPU tests and compute-sanitizer")
+    ap.add_argument("--sanitize", default="",
+                    help="comma-separated models for compute-sanitizer (default: the first two, unless --quick)")
     ap.add_argument("--ncu", default="", help="comma-separated models whose kernels ncu times one by one")
     args = ap.parse_args()
     args.pack, args.out = os.path.abspath(args.pack), os.path.abspath(args.out)
@@ -191,14 +193,18 @@ def main():
         if rc != 0 or not first:
             note(out[-1500:])
 
-    # Out-of-bounds accesses and races in the small models' kernels.
-    for name in [] if args.quick else [r["model"] for r in rows if r.get("ok")][:2]:
+    # Out-of-bounds accesses (memcheck) and shared-memory races (racecheck: the
+    # barriers of the split reductions and the tensor-core combine).
+    sanitized = [m for m in args.sanitize.split(",") if m] or \
+        ([] if args.quick else [r["model"] for r in rows if r.get("ok")][:2])
+    for name in sanitized:
         sym = next(m["symbol"] for m in manifest["models"] if m["name"] == name)
         exe = os.path.join(build, "harness_" + sym)
-        rc, out = sh([os.path.join(args.cuda, "bin", "compute-sanitizer"), "--tool", "memcheck", "--error-exitcode",
-                      "9", exe, os.path.join(args.pack, name, "input_0.bin"), "--",
-                      os.path.join(build, name + ".memcheck.bin"), "--repeat", "1"], check=False, timeout=180)
-        note(f"compute-sanitizer memcheck {name}: {'clean' if rc == 0 else 'ERRORS'}\n{out.strip()[-1500:]}")
+        for tool in ("memcheck", "racecheck"):
+            rc, out = sh([os.path.join(args.cuda, "bin", "compute-sanitizer"), "--tool", tool, "--error-exitcode",
+                          "9", exe, os.path.join(args.pack, name, "input_0.bin"), "--",
+                          os.path.join(build, name + f".{tool}.bin"), "--repeat", "1"], check=False, timeout=240)
+            note(f"compute-sanitizer {tool} {name}: {'clean' if rc == 0 else 'ERRORS'}\n{out.strip()[-1500:]}")
     return 0 if all(r.get("ok") for r in rows) else 1
 
 
