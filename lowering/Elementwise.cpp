@@ -5,6 +5,9 @@
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
+#include <cmath>
+#include <limits>
+
 using namespace mlir;
 using namespace onnxc::onnx;
 
@@ -34,10 +37,29 @@ struct Scalar {
   Value mul(Value x, Value y) {
     return isFloat() ? (Value)arith::MulFOp::create(b, loc, x, y) : arith::MulIOp::create(b, loc, x, y);
   }
+  /// Integer division never traps: x / 0 is 0 (numpy's answer), and
+  /// INT_MIN / -1 wraps to INT_MIN, as two's complement does.
   Value div(Value x, Value y) {
     if (isFloat())
       return arith::DivFOp::create(b, loc, x, y);
-    return isUnsigned() ? (Value)arith::DivUIOp::create(b, loc, x, y) : arith::DivSIOp::create(b, loc, x, y);
+    auto [safe, byZero] = safeDivisor(x, y);
+    Value q = isUnsigned() ? (Value)arith::DivUIOp::create(b, loc, x, safe) : arith::DivSIOp::create(b, loc, x, safe);
+    return select(byZero, c(0), q);
+  }
+  /// The divisor with the trapping cases (0, and -1 under INT_MIN) made 1,
+  /// and whether it was 0.
+  std::pair<Value, Value> safeDivisor(Value x, Value y) {
+    Value byZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, y, c(0));
+    Value trap = byZero;
+    if (!isUnsigned()) {
+      unsigned bits = type.getIntOrFloatBitWidth();
+      Value min = arith::ConstantOp::create(b, loc, IntegerAttr::get(type, APInt::getSignedMinValue(bits)));
+      Value isMin = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, x, min);
+      Value isMinusOne = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, y, c(-1));
+      Value overflow = arith::AndIOp::create(b, loc, isMin, isMinusOne);
+      trap = arith::OrIOp::create(b, loc, trap, overflow);
+    }
+    return {select(trap, c(1), y), byZero};
   }
   Value max(Value x, Value y) {
     if (isFloat())
@@ -69,10 +91,13 @@ struct Scalar {
   }
   Value gt(Value x, Value y) { return compare(arith::CmpFPredicate::OGT, arith::CmpIPredicate::sgt, x, y); }
   Value lt(Value x, Value y) { return compare(arith::CmpFPredicate::OLT, arith::CmpIPredicate::slt, x, y); }
+  /// Integer remainder never traps: x % 0 is 0 (numpy's answer), INT_MIN % -1 is 0.
   Value rem(Value x, Value y) {
     if (isFloat())
       return arith::RemFOp::create(b, loc, x, y);
-    return isUnsigned() ? (Value)arith::RemUIOp::create(b, loc, x, y) : arith::RemSIOp::create(b, loc, x, y);
+    auto [safe, byZero] = safeDivisor(x, y);
+    Value r = isUnsigned() ? (Value)arith::RemUIOp::create(b, loc, x, safe) : arith::RemSIOp::create(b, loc, x, safe);
+    return select(byZero, c(0), r);
   }
   Value select(Value cond, Value x, Value y) { return arith::SelectOp::create(b, loc, cond, x, y); }
   Value exp(Value x) { return math::ExpOp::create(b, loc, x); }
@@ -270,9 +295,49 @@ Value integerPower(Scalar s, const Scalar &exp, Value base, Value e) {
   return arith::SelectOp::create(b, loc, negative, fraction, power);
 }
 
-/// Pow: float bases use powf (an integer exponent converted); integer bases
+/// x^e for floats of one type: an integral |e| < 2048 multiplies (square and
+/// multiply: exact where the result is representable, (-2)^3 = -8, 0^0 = 1,
+/// a negative e takes the reciprocal); other exponents use powf on |x| with
+/// the sign of an odd integral power, NaN for a negative base and a
+/// fractional exponent, and 1 for a base of 1.
+Value floatPower(OpBuilder &b, Location loc, Value x, Value e) {
+  Type f = x.getType(), i64 = b.getI64Type();
+  auto c = [&](double v) { return arith::ConstantOp::create(b, loc, FloatAttr::get(f, v)).getResult(); };
+  auto cmp = [&](arith::CmpFPredicate p, Value l, Value r) { return arith::CmpFOp::create(b, loc, p, l, r); };
+  auto sel = [&](Value cond, Value t, Value o) { return arith::SelectOp::create(b, loc, cond, t, o).getResult(); };
+  // e as an integer when it is one (clamped: beyond 2^62 every float is an even integer).
+  Value limit = c(std::ldexp(1.0, 62));
+  Value clamped = arith::MaximumFOp::create(b, loc, arith::MinimumFOp::create(b, loc, e, limit),
+                                            arith::NegFOp::create(b, loc, limit));
+  Value safe = sel(cmp(arith::CmpFPredicate::UNO, e, e), c(0.5), clamped); // no poison from a NaN
+  Value ei = arith::FPToSIOp::create(b, loc, i64, safe);
+  Value isInt = cmp(arith::CmpFPredicate::OEQ, arith::SIToFPOp::create(b, loc, f, ei), safe);
+  auto i = [&](int64_t v) { return arith::ConstantIntOp::create(b, loc, i64, v).getResult(); };
+  Value magnitude = math::AbsIOp::create(b, loc, ei);
+  Value small = arith::AndIOp::create(b, loc, isInt,
+                                      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, magnitude, i(2048)));
+  Value r = c(1), p = x;
+  for (int bit = 0; bit < 11; ++bit) {
+    Value set = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
+                                      arith::AndIOp::create(b, loc, magnitude, i(int64_t(1) << bit)), i(0));
+    r = sel(set, arith::MulFOp::create(b, loc, r, p), r);
+    if (bit < 10)
+      p = arith::MulFOp::create(b, loc, p, p);
+  }
+  Value negativeE = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, ei, i(0));
+  Value exact = sel(negativeE, arith::DivFOp::create(b, loc, c(1), r), r);
+  Value mag = math::PowFOp::create(b, loc, math::AbsFOp::create(b, loc, x), e);
+  Value odd = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, arith::AndIOp::create(b, loc, ei, i(1)), i(0));
+  Value signedMag = sel(odd, arith::NegFOp::create(b, loc, mag), mag);
+  Value nan = c(std::numeric_limits<double>::quiet_NaN());
+  Value general = sel(cmp(arith::CmpFPredicate::OLT, x, c(0)), sel(isInt, signedMag, nan), mag);
+  general = sel(cmp(arith::CmpFPredicate::OEQ, x, c(1)), c(1), general);
+  return sel(small, exact, general);
+}
+
+/// Pow: floats per floatPower (an integer exponent converted); integer bases
 /// with an integer exponent multiply; integer bases with a float exponent go
-/// through f64 and truncate back, like the reference implementation.
+/// through f64 (floatPower) and truncate back, like the reference implementation.
 template <> struct ScalarOf<PowOp> {
   static Value compute(Scalar s, PowOp op, ValueRange a) {
     Scalar exp = operandScalar(s, op.getB());
@@ -289,7 +354,7 @@ template <> struct ScalarOf<PowOp> {
                  ? (Value)arith::ExtFOp::create(s.b, s.loc, f, v)
                  : arith::TruncFOp::create(s.b, s.loc, f, v);
     };
-    Value r = math::PowFOp::create(s.b, s.loc, toFloat(a[0], s), toFloat(a[1], exp));
+    Value r = floatPower(s.b, s.loc, toFloat(a[0], s), toFloat(a[1], exp));
     if (s.isFloat())
       return r;
     return s.isUnsigned() ? (Value)arith::FPToUIOp::create(s.b, s.loc, s.type, r)

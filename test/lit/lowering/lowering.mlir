@@ -36,3 +36,36 @@ func.func @maxpool(%x: tensor<1x1x4x4xf32>) -> tensor<1x1x2x2xf32> {
   %y = onnx.MaxPool(%x) {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>} : (tensor<1x1x4x4xf32>) -> tensor<1x1x2x2xf32>
   return %y : tensor<1x1x2x2xf32>
 }
+
+// -----
+
+// Tests that integer Div never divides by 0 or INT_MIN by -1: the divisor becomes 1
+// there and the quotient of a 0 divisor is 0.
+// CHECK-LABEL: func @int_div
+// CHECK: linalg.generic
+// CHECK: %[[ZERO:.*]] = arith.cmpi eq, %[[Y:.*]], %c0_i32
+// CHECK: arith.cmpi eq, %{{.*}}, %c-2147483648_i32
+// CHECK: arith.cmpi eq, %[[Y]], %c-1_i32
+// CHECK: %[[SAFE:.*]] = arith.select %{{.*}}, %c1_i32, %[[Y]]
+// CHECK: %[[Q:.*]] = arith.divsi %{{.*}}, %[[SAFE]]
+// CHECK: arith.select %[[ZERO]], %c0_i32{{.*}}, %[[Q]]
+func.func @int_div(%a: tensor<4xi32>, %b: tensor<4xi32>) -> tensor<4xi32> {
+  %c = onnx.Div(%a, %b) : (tensor<4xi32>, tensor<4xi32>) -> tensor<4xi32>
+  return %c : tensor<4xi32>
+}
+
+// -----
+
+// Tests that float Pow takes integral exponents below 2048 by square and multiply
+// (11 steps) and the rest through powf on |x| with the sign fixed.
+// CHECK-LABEL: func @float_pow
+// CHECK: linalg.generic
+// CHECK: arith.fptosi {{.*}} : f32 to i64
+// CHECK-COUNT-11: arith.select
+// CHECK: math.absf
+// CHECK: math.powf
+// CHECK: arith.negf
+func.func @float_pow(%a: tensor<4xf32>, %b: tensor<4xf32>) -> tensor<4xf32> {
+  %c = onnx.Pow(%a, %b) : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return %c : tensor<4xf32>
+}

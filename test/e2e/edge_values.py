@@ -1,0 +1,141 @@
+# Edge-value probes: one-node Pow/Div/Mod models run on negative, zero and extreme inputs and compared with numpy/Python semantics.
+"""Each probe is a one-node model whose two inputs hold the edge cases; onnxc
+compiles it for the target, the e2e harness runs it, and every output element
+must equal the reference: Python's exact integer arithmetic (wrapped to the
+type) and numpy's float math. Integer division and remainder by zero give 0
+(numpy's answer), INT_MIN / -1 wraps to INT_MIN; nothing may trap."""
+import argparse
+import math
+import os
+import sys
+
+import numpy as np
+from onnx import TensorProto, helper
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import model_test  # noqa: E402
+
+ONNX_TYPES = {np.float32: TensorProto.FLOAT, np.float64: TensorProto.DOUBLE, np.int32: TensorProto.INT32,
+              np.int64: TensorProto.INT64, np.uint8: TensorProto.UINT8, np.int8: TensorProto.INT8}
+
+
+def wrap(v, dtype):
+    info = np.iinfo(dtype)
+    span = info.max - info.min + 1
+    return (v - info.min) % span + info.min
+
+
+def int_pow(x, e, dtype):
+    if e < 0:
+        return 1 if x == 1 else (-1 if e % 2 else 1) if x == -1 else 0
+    return wrap(x ** e, dtype)
+
+
+def int_div(x, y, dtype):
+    if y == 0:
+        return 0
+    q = abs(x) // abs(y)
+    return wrap(q if (x < 0) == (y < 0) else -q, dtype)
+
+
+def int_rem(x, y, fmod, dtype):
+    if y == 0:
+        return 0
+    if fmod:  # C: the sign of the dividend
+        return wrap(x - int_div(x, y, dtype) * y, dtype) if not (x == np.iinfo(dtype).min and y == -1) else 0
+    return wrap(x % y, dtype)  # Python: the sign of the divisor
+
+
+def probes():
+    """(name, op, attrs, dtype, x, y, expected)."""
+    out = []
+    i32min, i64min = np.iinfo(np.int32).min, np.iinfo(np.int64).min
+    for dt in (np.float32, np.float64):
+        x = np.array([-2, -3, 0, 2, -2, -8, 4, 1, 0, -0.5, -1.5, 2, -2, 10], dt)
+        e = np.array([3, 2, 0, 0.5, 0.5, 1 / 3, -1, np.nan, -1, -3, 2, 64, 65, -2], dt)
+        x = np.append(x, np.array([1.0001, -1.5, 2, 3], dt))
+        e = np.append(e, np.array([5000.5, 2049, 0.75, -2.5], dt))
+        with np.errstate(all="ignore"):
+            out.append((f"pow_{np.dtype(dt).name}", "Pow", {}, dt, x, e, np.power(x, e)))
+    for dt in (np.int32, np.int64):
+        pairs = [(5, 3), (-2, 3), (-3, 2), (0, 0), (2, 31), (-7, 5), (3, 40), (-1, -3), (1, -2), (2, -1), (7, 1)]
+        x = np.array([p[0] for p in pairs], dt)
+        e = np.array([p[1] for p in pairs], dt)
+        out.append((f"pow_{np.dtype(dt).name}", "Pow", {}, dt, x, e,
+                    np.array([int_pow(int(a), int(b), dt) for a, b in pairs], dt)))
+    for dt, mn in ((np.int32, i32min), (np.int64, i64min), (np.int8, -128)):
+        pairs = [(7, 2), (-7, 2), (7, -2), (-7, -2), (mn, -1), (5, 0), (0, 0), (-5, 0), (mn, 1), (mn, 0)]
+        x = np.array([p[0] for p in pairs], dt)
+        y = np.array([p[1] for p in pairs], dt)
+        out.append((f"div_{np.dtype(dt).name}", "Div", {}, dt, x, y,
+                    np.array([int_div(int(a), int(b), dt) for a, b in pairs], dt)))
+        for fmod in (0, 1):
+            out.append((f"mod{fmod}_{np.dtype(dt).name}", "Mod", {"fmod": fmod}, dt, x, y,
+                        np.array([int_rem(int(a), int(b), fmod, dt) for a, b in pairs], dt)))
+    x = np.array([7, 255, 0, 9], np.uint8)
+    y = np.array([2, 0, 0, 255], np.uint8)
+    out.append(("div_uint8", "Div", {}, np.uint8, x, y, np.array([3, 0, 0, 0], np.uint8)))
+    out.append(("mod_uint8", "Mod", {}, np.uint8, x, y, np.array([1, 0, 0, 9], np.uint8)))
+    return out
+
+
+def write_model(path, op, attrs, dt, n):
+    t = ONNX_TYPES[dt]
+    node = helper.make_node(op, ["x", "y"], ["z"], name="n", **attrs)
+    g = helper.make_graph([node], "g", [helper.make_tensor_value_info(i, t, [n]) for i in ("x", "y")],
+                          [helper.make_tensor_value_info("z", t, [n])])
+    with open(path, "wb") as f:
+        f.write(helper.make_model(g, opset_imports=[helper.make_opsetid("", 18)]).SerializeToString())
+
+
+def same(got, want, x, y, op):
+    """Integers and integral powers (|e| < 2048, square and multiply) exactly; other
+    float results within powf's accuracy; NaN where numpy gives NaN."""
+    if not np.issubdtype(want.dtype, np.floating):
+        return got == want
+    both_nan = np.isnan(got) & np.isnan(want)
+    exact = np.isfinite(y) & (np.trunc(y) == y) & (np.abs(y) < 2048) if op == "Pow" else np.ones(len(y), bool)
+    rtol = 2e-6 if want.dtype == np.float32 else 1e-13
+    with np.errstate(all="ignore"):
+        close = np.isfinite(want) & (np.abs(got - want) <= rtol * np.abs(want))
+    return both_nan | (got == want) | (~exact & close)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--onnxc", required=True)
+    ap.add_argument("--rt-include", required=True)
+    ap.add_argument("--rt-lib", required=True)
+    ap.add_argument("--target", default="x86_64")
+    ap.add_argument("--workdir", required=True)
+    model_test.add_toolchain_args(ap)
+    args = ap.parse_args(argv)
+    model_test.use_toolchain(args.target, args)
+    failures = 0
+    for name, op, attrs, dt, x, y, want in probes():
+        work = os.path.join(args.workdir, name)
+        os.makedirs(work, exist_ok=True)
+        write_model(os.path.join(work, "model.onnx"), op, attrs, dt, len(x))
+        obj, hdr = model_test.compile_model(work, work, args.onnxc, args.target, "probe")
+        exe = model_test.build_harness(obj, hdr, "probe", args.rt_include, args.rt_lib, work, args.target)
+        ins = []
+        for v, n in ((x, "x"), (y, "y")):
+            ins.append(os.path.join(work, n + ".bin"))
+            v.astype(v.dtype.newbyteorder("<")).tofile(ins[-1])
+        out = os.path.join(work, "z.bin")
+        model_test.run_harness(exe, ins, [out], args.target)
+        got = np.fromfile(out, dtype=np.dtype(dt).newbyteorder("<"))
+        ok = same(got, want, x, y, op)
+        if not ok.all():
+            failures += 1
+            for i in np.flatnonzero(~ok):
+                print(f"FAIL {name} [{args.target}]: {op}({x[i]!r}, {y[i]!r}) = {got[i]!r}, expected {want[i]!r}")
+        else:
+            print(f"ok   {name} [{args.target}]: {len(x)} values")
+    if failures:
+        raise SystemExit(f"{failures} probes gave wrong values")
+    print("all probes match")
+
+
+if __name__ == "__main__":
+    main()
