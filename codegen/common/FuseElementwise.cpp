@@ -2,7 +2,10 @@
 //
 // Fusing a producer into a reduction would recompute it once per reduction
 // step that reads it (a max-pool fused into the next 1x1 conv runs once per
-// output channel), so reductions keep reading a materialized tensor.
+// output channel), so reductions keep reading a materialized tensor. A
+// producer that reads its own output (out += in, an Einsum with no summed
+// index) is not fused either: a broadcasting consumer would run it once per
+// broadcast element and accumulate that many times.
 #include "codegen/Passes.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -17,10 +20,12 @@ namespace onnxc::codegen {
 namespace {
 
 bool isElementwiseFusionProfitable(OpOperand *fused) {
-  Operation *producer = fused->get().getDefiningOp();
+  auto producer = fused->get().getDefiningOp<linalg::LinalgOp>();
   auto consumer = dyn_cast<linalg::LinalgOp>(fused->getOwner());
-  return producer && producer->hasOneUse() && consumer &&
-         consumer.getNumReductionLoops() == 0;
+  if (!producer || !producer->hasOneUse() || !consumer || consumer.getNumReductionLoops() != 0)
+    return false;
+  return llvm::none_of(producer.getDpsInitsMutable(),
+                       [&](OpOperand &init) { return producer.payloadUsesValueFromOperand(&init); });
 }
 
 struct FuseElementwisePass : impl::FuseElementwiseBase<FuseElementwisePass> {

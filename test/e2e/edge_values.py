@@ -1,16 +1,17 @@
-# Edge-value probes: one-node Pow/Div/Mod models run on negative, zero and extreme inputs and compared with numpy/Python semantics.
+# Edge-value probes: one-node Pow/Div/Mod models on negative, zero and extreme inputs, and graphs that once gave wrong values, compared with numpy/Python.
 """Each probe is a one-node model whose two inputs hold the edge cases; onnxc
 compiles it for the target, the e2e harness runs it, and every output element
 must equal the reference: Python's exact integer arithmetic (wrapped to the
 type) and numpy's float math. Integer division and remainder by zero give 0
-(numpy's answer), INT_MIN / -1 wraps to INT_MIN; nothing may trap."""
+(numpy's answer), INT_MIN / -1 wraps to INT_MIN; nothing may trap. The graph
+probes are models that once compiled to wrong values (kept as regressions)."""
 import argparse
 import math
 import os
 import sys
 
 import numpy as np
-from onnx import TensorProto, helper
+from onnx import TensorProto, helper, numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import model_test  # noqa: E402
@@ -79,13 +80,26 @@ def probes():
     return out
 
 
-def write_model(path, op, attrs, dt, n):
+def one_node(op, attrs, dt, n):
     t = ONNX_TYPES[dt]
     node = helper.make_node(op, ["x", "y"], ["z"], name="n", **attrs)
-    g = helper.make_graph([node], "g", [helper.make_tensor_value_info(i, t, [n]) for i in ("x", "y")],
-                          [helper.make_tensor_value_info("z", t, [n])])
-    with open(path, "wb") as f:
-        f.write(helper.make_model(g, opset_imports=[helper.make_opsetid("", 18)]).SerializeToString())
+    return helper.make_graph([node], "g", [helper.make_tensor_value_info(i, t, [n]) for i in ("x", "y")],
+                             [helper.make_tensor_value_info("z", t, [n])])
+
+
+def graph_probes():
+    """(name, graph, inputs, expected output)."""
+    out = []
+    # Einsum "ab->ba" (a generic that accumulates into its zeroed output) feeding a
+    # broadcasting Expand: fused, it accumulated once per broadcast row.
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    shape = numpy_helper.from_array(np.array([4, 3, 2], np.int64), "shape")
+    g = helper.make_graph([helper.make_node("Einsum", ["x"], ["t"], name="e", equation="ab->ba"),
+                           helper.make_node("Expand", ["t", "shape"], ["z"], name="b")], "g",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])],
+                          [helper.make_tensor_value_info("z", TensorProto.FLOAT, [4, 3, 2])], [shape])
+    out.append(("einsum_transpose_expand", g, [x], np.broadcast_to(x.T, (4, 3, 2))))
+    return out
 
 
 def same(got, want, x, y, op):
@@ -111,27 +125,33 @@ def main(argv=None):
     model_test.add_toolchain_args(ap)
     args = ap.parse_args(argv)
     model_test.use_toolchain(args.target, args)
+    cases = [(name, one_node(op, attrs, dt, len(x)), [x, y], want, (x, y, op))
+             for name, op, attrs, dt, x, y, want in probes()]
+    cases += [(name, g, ins, want, None) for name, g, ins, want in graph_probes()]
     failures = 0
-    for name, op, attrs, dt, x, y, want in probes():
+    for name, graph, inputs, want, operands in cases:
         work = os.path.join(args.workdir, name)
         os.makedirs(work, exist_ok=True)
-        write_model(os.path.join(work, "model.onnx"), op, attrs, dt, len(x))
+        with open(os.path.join(work, "model.onnx"), "wb") as f:
+            f.write(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)]).SerializeToString())
         obj, hdr = model_test.compile_model(work, work, args.onnxc, args.target, "probe")
         exe = model_test.build_harness(obj, hdr, "probe", args.rt_include, args.rt_lib, work, args.target)
         ins = []
-        for v, n in ((x, "x"), (y, "y")):
-            ins.append(os.path.join(work, n + ".bin"))
+        for i, v in enumerate(inputs):
+            ins.append(os.path.join(work, f"in{i}.bin"))
             v.astype(v.dtype.newbyteorder("<")).tofile(ins[-1])
         out = os.path.join(work, "z.bin")
         model_test.run_harness(exe, ins, [out], args.target)
-        got = np.fromfile(out, dtype=np.dtype(dt).newbyteorder("<"))
-        ok = same(got, want, x, y, op)
-        if not ok.all():
+        want = np.ascontiguousarray(want).reshape(-1)
+        got = np.fromfile(out, dtype=want.dtype.newbyteorder("<"))
+        ok = same(got, want, *operands) if operands else got == want
+        if got.size != want.size or not ok.all():
             failures += 1
-            for i in np.flatnonzero(~ok):
-                print(f"FAIL {name} [{args.target}]: {op}({x[i]!r}, {y[i]!r}) = {got[i]!r}, expected {want[i]!r}")
+            for i in np.flatnonzero(~ok)[:10] if got.size == want.size else []:
+                where = f"{operands[2]}({operands[0][i]!r}, {operands[1][i]!r})" if operands else f"[{i}]"
+                print(f"FAIL {name} [{args.target}]: {where} = {got[i]!r}, expected {want[i]!r}")
         else:
-            print(f"ok   {name} [{args.target}]: {len(x)} values")
+            print(f"ok   {name} [{args.target}]: {want.size} values")
     if failures:
         raise SystemExit(f"{failures} probes gave wrong values")
     print("all probes match")
