@@ -36,7 +36,7 @@ struct ImportOptions {
 /// Highest opset of the default domain onnxc knows.
 constexpr int64_t kMaxOpset = 23;
 /// Highest ONNX IR version onnxc knows.
-constexpr int64_t kMaxIrVersion = 11;
+constexpr int64_t kMaxIrVersion = 13;
 
 /// Builds the module. Diagnostics (with node-name locations) go to the
 /// context's handler; returns null on error. Weight bytes are referenced, not

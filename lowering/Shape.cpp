@@ -39,6 +39,41 @@ template <typename OpTy> struct ConstantLowering : OpConversionPattern<OpTy> {
   }
 };
 
+/// ConstantOfShape: small ones fold to a splat constant (ConstantLowering);
+/// a large one (a 1000x2048 fill carrying a model's weights) becomes a fill
+/// at run time, so the object holds no copy of the splat.
+struct LargeConstantOfShapeLowering : OpConversionPattern<ConstantOfShapeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ConstantOfShapeOp op, OpAdaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto type = dyn_cast<RankedTensorType>(op.getType());
+    if (!type || !type.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "the shape is not a compile-time constant");
+    SmallVector<OpFoldResult> folded;
+    if (succeeded(op->fold(folded)))
+      return rewriter.notifyMatchFailure(op, "small: ConstantLowering makes it a constant");
+    Type elem = signlessType(type.getElementType());
+    Attribute scalar;
+    if (auto value = op.getValueAttr()) {
+      Attribute v = *value.getValues<Attribute>().begin();
+      if (auto f = dyn_cast<FloatAttr>(v))
+        scalar = FloatAttr::get(elem, f.getValue());
+      else if (auto i = dyn_cast<IntegerAttr>(v))
+        scalar = IntegerAttr::get(elem, i.getValue());
+    } else {
+      scalar = rewriter.getZeroAttr(elem);
+    }
+    if (!scalar)
+      return rewriter.notifyMatchFailure(op, "the value is not a number");
+    Location loc = op.getLoc();
+    Value value = arith::ConstantOp::create(rewriter, loc, cast<TypedAttr>(scalar));
+    rewriter.replaceOp(op, linalg::FillOp::create(rewriter, loc, value,
+                                                  emptyTensor(rewriter, loc, type.clone(elem)))
+                               .getResult(0));
+    return success();
+  }
+};
+
 template <typename OpTy> struct ForwardLowering : OpConversionPattern<OpTy> {
   using OpConversionPattern<OpTy>::OpConversionPattern;
   LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
@@ -480,7 +515,7 @@ void populateShapePatterns(RewritePatternSet &patterns) {
   patterns.add<ReshapeLikeLowering<ReshapeOp>, ReshapeLikeLowering<FlattenOp>,
                ReshapeLikeLowering<SqueezeOp>, ReshapeLikeLowering<UnsqueezeOp>,
                ConstantLowering<ConstantOp>, ConstantLowering<ShapeOfOp>,
-               ConstantLowering<ConstantOfShapeOp>,
+               ConstantLowering<ConstantOfShapeOp>, LargeConstantOfShapeLowering,
                ForwardLowering<IdentityOp>, DropoutLowering, CastLowering,
                TransposeLowering, ConcatLowering, SliceLowering, GatherLowering, GatherElementsLowering, TriluLowering, SplitLowering, EyeLikeLowering,
                BlockShuffleLowering<DepthToSpaceOp, true>, BlockShuffleLowering<SpaceToDepthOp, false>,

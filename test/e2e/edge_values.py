@@ -99,6 +99,16 @@ def graph_probes():
                           [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])],
                           [helper.make_tensor_value_info("z", TensorProto.FLOAT, [4, 3, 2])], [shape])
     out.append(("einsum_transpose_expand", g, [x], np.broadcast_to(x.T, (4, 3, 2))))
+    # A large ConstantOfShape (weights given as a fill) was refused; it must compile
+    # without a copy of the splat (checked by size) and give the right values.
+    x = (np.arange(1000) % 7).astype(np.float32).reshape(1, 1000)
+    shape = numpy_helper.from_array(np.array([1000, 2048], np.int64), "shape")
+    g = helper.make_graph([helper.make_node("ConstantOfShape", ["shape"], ["w"], name="c",
+                                            value=helper.make_tensor("v", TensorProto.FLOAT, [1], [0.5])),
+                           helper.make_node("MatMul", ["x", "w"], ["z"], name="m")], "g",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1000])],
+                          [helper.make_tensor_value_info("z", TensorProto.FLOAT, [1, 2048])], [shape])
+    out.append(("large_constant_of_shape", g, [x], np.full((1, 2048), x.sum() * 0.5, np.float32)))
     return out
 
 
@@ -135,6 +145,9 @@ def main(argv=None):
         with open(os.path.join(work, "model.onnx"), "wb") as f:
             f.write(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)]).SerializeToString())
         obj, hdr = model_test.compile_model(work, work, args.onnxc, args.target, "probe")
+        if os.path.getsize(obj) > 1 << 20:
+            failures += 1
+            print(f"FAIL {name} [{args.target}]: a {os.path.getsize(obj)}-byte object (a splat copied in?)")
         exe = model_test.build_harness(obj, hdr, "probe", args.rt_include, args.rt_lib, work, args.target)
         ins = []
         for i, v in enumerate(inputs):

@@ -92,6 +92,10 @@ CASES = [
     ("garbage", lambda: bytes(range(256)) * 8, [], "is not a valid ONNX model"),
     ("no_graph", lambda: onnx.ModelProto(ir_version=8).SerializeToString(), [], "the file has no graph"),
     ("ir_too_new", lambda: model([node("Relu", ["x"], ["y"])], ir=99), [], "IR version 99 is newer"),
+    # IR 13 is accepted; a type it added (int2, 26) that onnxc does not know is an error.
+    ("ir13_new_type", lambda: model([node("Identity", ["x"], ["y"])], inputs=[vi("x", 26)],
+                                    outputs=[vi("y", 26)], opset=21, ir=13), [],
+     "input 'x' has unsupported element type 26"),
     ("opset_too_new", lambda: model([node("Relu", ["x"], ["y"])], opset=99), [], "opset 99 is newer"),
     ("unknown_op", lambda: model([node("FancyOp", ["x"], ["y"])]), [],
      "unsupported op FancyOp (node 'n0', op FancyOp)"),
