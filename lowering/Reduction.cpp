@@ -37,44 +37,62 @@ struct ReduceLowering : OpConversionPattern<ReduceOp> {
         axes.push_back(i);
     }
     llvm::sort(axes);
+    // arith works on signless integers: unsigned values are cast inside the bodies.
     bool isFloat = isa<FloatType>(elem), isUnsigned = elem.isUnsignedInteger();
-    Value init = K == Kind::Max   ? scalarExtreme(rewriter, loc, elem, true)
-                 : K == Kind::Min ? scalarExtreme(rewriter, loc, elem, false)
-                 : scalarConstant(rewriter, loc, elem, K == Kind::Prod ? 1 : 0);
-    Value r = reduce(rewriter, loc, adaptor.getData(), axes, op.getKeepdims() != 0, init,
-                     [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+    Type signless = signlessType(elem);
+    Value seed = K == Kind::Max   ? (isUnsigned ? scalarConstant(rewriter, loc, signless, 0)
+                                                : scalarExtreme(rewriter, loc, elem, true))
+                 : K == Kind::Min ? (isUnsigned ? scalarConstant(rewriter, loc, signless, -1)
+                                                : scalarExtreme(rewriter, loc, elem, false))
+                                  : scalarConstant(rewriter, loc, signless, K == Kind::Prod ? 1 : 0);
+    Value r = reduce(rewriter, loc, adaptor.getData(), axes, op.getKeepdims() != 0, castTo(rewriter, loc, seed, elem),
+                     [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+                       Value acc = castTo(b, l, args[0], signless), x = castTo(b, l, args[1], signless);
+                       Value next;
                        switch (K) {
                        case Kind::Max:
-                         if (isFloat) return arith::MaximumFOp::create(b, l, a[0], a[1]);
-                         return isUnsigned ? (Value)arith::MaxUIOp::create(b, l, a[0], a[1])
-                                           : arith::MaxSIOp::create(b, l, a[0], a[1]);
+                         next = isFloat      ? (Value)arith::MaximumFOp::create(b, l, acc, x)
+                                : isUnsigned ? (Value)arith::MaxUIOp::create(b, l, acc, x)
+                                             : arith::MaxSIOp::create(b, l, acc, x);
+                         break;
                        case Kind::Min:
-                         if (isFloat) return arith::MinimumFOp::create(b, l, a[0], a[1]);
-                         return isUnsigned ? (Value)arith::MinUIOp::create(b, l, a[0], a[1])
-                                           : arith::MinSIOp::create(b, l, a[0], a[1]);
+                         next = isFloat      ? (Value)arith::MinimumFOp::create(b, l, acc, x)
+                                : isUnsigned ? (Value)arith::MinUIOp::create(b, l, acc, x)
+                                             : arith::MinSIOp::create(b, l, acc, x);
+                         break;
                        case Kind::Prod:
-                         return isFloat ? (Value)arith::MulFOp::create(b, l, a[0], a[1])
-                                        : arith::MulIOp::create(b, l, a[0], a[1]);
-                       default: {
-                         Value x = a[1];
-                         if (K == Kind::L1)
+                         next = isFloat ? (Value)arith::MulFOp::create(b, l, acc, x) : arith::MulIOp::create(b, l, acc, x);
+                         break;
+                       default:
+                         if (K == Kind::L1 && !isUnsigned)
                            x = isFloat ? (Value)math::AbsFOp::create(b, l, x) : math::AbsIOp::create(b, l, x);
                          else if (K == Kind::L2 || K == Kind::SumSquare)
                            x = isFloat ? (Value)arith::MulFOp::create(b, l, x, x) : arith::MulIOp::create(b, l, x, x);
                          else if (K == Kind::LogSumExp)
                            x = math::ExpOp::create(b, l, x);
-                         return isFloat ? (Value)arith::AddFOp::create(b, l, a[0], x)
-                                        : arith::AddIOp::create(b, l, a[0], x);
+                         next = isFloat ? (Value)arith::AddFOp::create(b, l, acc, x) : arith::AddIOp::create(b, l, acc, x);
                        }
-                       }
+                       return castTo(b, l, next, elem);
                      });
     if (K == Kind::L2 || K == Kind::LogSum || K == Kind::LogSumExp) {
-      if (!isFloat)
+      if (!isFloat && K == Kind::LogSumExp)
         return rewriter.notifyMatchFailure(op, "needs a float element type");
+      // Integers: the float result truncated back, as the reference implementation does.
       r = elementwise(rewriter, loc, type, r, [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+        if (isFloat)
+          return K == Kind::L2 ? (Value)math::SqrtOp::create(b, l, a[0]) : math::LogOp::create(b, l, a[0]);
+        Value x = castTo(b, l, a[0], signless);
+        Type f64 = b.getF64Type();
+        Value v = isUnsigned ? (Value)arith::UIToFPOp::create(b, l, f64, x) : arith::SIToFPOp::create(b, l, f64, x);
         if (K == Kind::L2)
-          return math::SqrtOp::create(b, l, a[0]);
-        return math::LogOp::create(b, l, a[0]);
+          v = math::SqrtOp::create(b, l, v);
+        else // log in f32: the approximation needs no libm, and ints lose nothing that matters
+          v = arith::ExtFOp::create(b, l, f64,
+                                    math::LogOp::create(b, l, arith::TruncFOp::create(b, l, b.getF32Type(), v).getResult())
+                                        .getResult());
+        Value back = isUnsigned ? (Value)arith::FPToUIOp::create(b, l, signless, v)
+                                : arith::FPToSIOp::create(b, l, signless, v);
+        return castTo(b, l, back, elem);
       });
     }
     if (K == Kind::Mean) {
@@ -82,10 +100,11 @@ struct ReduceLowering : OpConversionPattern<ReduceOp> {
       for (int64_t a : axes)
         count *= tx.getDimSize(a);
       r = elementwise(rewriter, loc, type, r, [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-        Value c = scalarConstant(b, l, elem, (double)count);
+        Value c = scalarConstant(b, l, signless, (double)count), x = castTo(b, l, a[0], signless);
         if (isFloat)
-          return arith::DivFOp::create(b, l, a[0], c);
-        return isUnsigned ? (Value)arith::DivUIOp::create(b, l, a[0], c) : arith::DivSIOp::create(b, l, a[0], c);
+          return arith::DivFOp::create(b, l, x, c);
+        return castTo(b, l, isUnsigned ? (Value)arith::DivUIOp::create(b, l, x, c) : arith::DivSIOp::create(b, l, x, c),
+                      elem);
       });
     }
     rewriter.replaceOp(op, r);
@@ -101,8 +120,10 @@ template <typename ArgOp, bool IsMax> struct ArgLowering : OpConversionPattern<A
     Location loc = op.getLoc();
     auto tx = cast<RankedTensorType>(adaptor.getData().getType());
     Type elem = tx.getElementType();
-    if (!elem.isSignlessInteger() && !isa<FloatType>(elem))
-      return rewriter.notifyMatchFailure(op, "needs a float or signless integer element type");
+    if (!isa<IntegerType, FloatType>(elem))
+      return rewriter.notifyMatchFailure(op, "needs a float or integer element type");
+    bool isUnsigned = elem.isUnsignedInteger();
+    Type signless = signlessType(elem);
     int64_t axis = *normalizeAxis(op.getAxis(), tx.getRank());
     MLIRContext *ctx = rewriter.getContext();
     SmallVector<int64_t> outShape;
@@ -117,7 +138,9 @@ template <typename ArgOp, bool IsMax> struct ArgLowering : OpConversionPattern<A
     }
     auto i64 = rewriter.getI64Type();
     auto valType = RankedTensorType::get(outShape, elem), idxType = RankedTensorType::get(outShape, i64);
-    Value vals = linalg::FillOp::create(rewriter, loc, scalarExtreme(rewriter, loc, elem, IsMax),
+    Value seed = isUnsigned ? scalarConstant(rewriter, loc, signless, IsMax ? 0 : -1)
+                            : scalarExtreme(rewriter, loc, elem, IsMax);
+    Value vals = linalg::FillOp::create(rewriter, loc, castTo(rewriter, loc, seed, elem),
                                         emptyTensor(rewriter, loc, valType)).getResult(0);
     Value idxs = linalg::FillOp::create(rewriter, loc, scalarConstant(rewriter, loc, i64, 0),
                                         emptyTensor(rewriter, loc, idxType)).getResult(0);
@@ -127,15 +150,19 @@ template <typename ArgOp, bool IsMax> struct ArgLowering : OpConversionPattern<A
         rewriter, loc, TypeRange{valType, idxType}, adaptor.getData(), ValueRange{vals, idxs},
         SmallVector<AffineMap>{rewriter.getMultiDimIdentityMap(tx.getRank()), outMap, outMap}, iters,
         [&](OpBuilder &b, Location l, ValueRange a) {
-          Value better;
+          Value better, x = castTo(b, l, a[0], signless), best = castTo(b, l, a[1], signless);
           if (isa<FloatType>(elem))
             better = arith::CmpFOp::create(b, l, IsMax ? (last ? arith::CmpFPredicate::OGE : arith::CmpFPredicate::OGT)
                                                        : (last ? arith::CmpFPredicate::OLE : arith::CmpFPredicate::OLT),
-                                           a[0], a[1]);
+                                           x, best);
+          else if (isUnsigned)
+            better = arith::CmpIOp::create(b, l, IsMax ? (last ? arith::CmpIPredicate::uge : arith::CmpIPredicate::ugt)
+                                                       : (last ? arith::CmpIPredicate::ule : arith::CmpIPredicate::ult),
+                                           x, best);
           else
             better = arith::CmpIOp::create(b, l, IsMax ? (last ? arith::CmpIPredicate::sge : arith::CmpIPredicate::sgt)
                                                        : (last ? arith::CmpIPredicate::sle : arith::CmpIPredicate::slt),
-                                           a[0], a[1]);
+                                           x, best);
           Value index = arith::IndexCastOp::create(b, l, i64, linalg::IndexOp::create(b, l, axis));
           linalg::YieldOp::create(b, l, ValueRange{arith::SelectOp::create(b, l, better, a[0], a[1]),
                                                    arith::SelectOp::create(b, l, better, index, a[2])});
