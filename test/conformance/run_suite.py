@@ -15,6 +15,7 @@ import glob
 import os
 import re
 import shutil
+import subprocess
 import sys
 import time
 
@@ -75,6 +76,15 @@ def to_raw(arr, path):
     if arr.dtype == np.bool_:
         arr = arr.astype(np.uint8)
     arr.tofile(path)
+
+
+def output_shapes(exe):
+    """The output shapes the compiled model declares (the harness's --info)."""
+    p = subprocess.run([exe, "--info"], capture_output=True, text=True, timeout=60)
+    shapes = []
+    for m in re.finditer(r"^\s*output \d+: .* shape (\S+)$", p.stdout, re.M):
+        shapes.append(() if m.group(1) == "scalar" else tuple(int(d) for d in m.group(1).split("x")))
+    return shapes
 
 
 def compare(name, got_path, ref):
@@ -207,8 +217,14 @@ def run_case(case, args):
                 status = "crash" if "signal" in e.first_line else \
                     "timeout" if "timed out" in e.first_line else "run-error"
                 raise Outcome(status, e.first_line)
-            for name, p, ref in zip(graph_outputs, out_paths, outs):
+            declared = output_shapes(exe)
+            for name, p, ref, shape in zip(graph_outputs, out_paths, outs, declared):
+                if tuple(shape) != tuple(np.shape(ref)):
+                    raise Outcome("mismatch", f"output '{name}' has shape {list(shape)}, "
+                                              f"expected {list(np.shape(ref))}")
                 compare(name, p, ref)
+            if len(declared) != len(outs):
+                raise Outcome("mismatch", f"the model declares {len(declared)} outputs, the data has {len(outs)}")
         shutil.rmtree(work, ignore_errors=True)
         return case, "pass", (f"bound at compile time: {', '.join(sorted(bound))}" if bound else "")
     except Outcome as o:
