@@ -11,6 +11,38 @@ namespace {
 
 enum class Kind { Sum, Mean, Max, Min, Prod, L1, L2, LogSum, LogSumExp, SumSquare };
 
+/// ReduceMean of integers as the reference computes it: the sum in a wide
+/// type (int64/uint64, no overflow of the element type), divided and
+/// truncated back.
+Value integerMean(OpBuilder &b, Location loc, Value data, ArrayRef<int64_t> axes, bool keepDims,
+                  RankedTensorType type) {
+  auto tx = cast<RankedTensorType>(data.getType());
+  Type elem = tx.getElementType(), signless = signlessType(elem), i64 = b.getI64Type();
+  bool isUnsigned = elem.isUnsignedInteger();
+  int64_t count = 1;
+  for (int64_t a : axes)
+    count *= tx.getDimSize(a);
+  Value wide = elementwise(b, loc, RankedTensorType::get(tx.getShape(), i64), data,
+                           [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                             Value x = castTo(nb, l, a[0], signless);
+                             if (signless.getIntOrFloatBitWidth() == 64)
+                               return x;
+                             return isUnsigned ? (Value)arith::ExtUIOp::create(nb, l, i64, x)
+                                               : arith::ExtSIOp::create(nb, l, i64, x);
+                           });
+  Value sum = reduce(b, loc, wide, axes, keepDims, scalarConstant(b, loc, i64, 0),
+                     [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                       return arith::AddIOp::create(nb, l, a[0], a[1]);
+                     });
+  return elementwise(b, loc, type, sum, [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+    Value c = scalarConstant(nb, l, i64, (double)count);
+    Value q = isUnsigned ? (Value)arith::DivUIOp::create(nb, l, a[0], c) : arith::DivSIOp::create(nb, l, a[0], c);
+    if (signless.getIntOrFloatBitWidth() < 64)
+      q = arith::TruncIOp::create(nb, l, signless, q);
+    return castTo(nb, l, q, elem);
+  });
+}
+
 template <typename ReduceOp, Kind K>
 struct ReduceLowering : OpConversionPattern<ReduceOp> {
   using OpConversionPattern<ReduceOp>::OpConversionPattern;
@@ -40,6 +72,10 @@ struct ReduceLowering : OpConversionPattern<ReduceOp> {
     // arith works on signless integers: unsigned values are cast inside the bodies.
     bool isFloat = isa<FloatType>(elem), isUnsigned = elem.isUnsignedInteger();
     Type signless = signlessType(elem);
+    if (K == Kind::Mean && !isFloat) {
+      rewriter.replaceOp(op, integerMean(rewriter, loc, adaptor.getData(), axes, op.getKeepdims() != 0, type));
+      return success();
+    }
     Value seed = K == Kind::Max   ? (isUnsigned ? scalarConstant(rewriter, loc, signless, 0)
                                                 : scalarExtreme(rewriter, loc, elem, true))
                  : K == Kind::Min ? (isUnsigned ? scalarConstant(rewriter, loc, signless, -1)
@@ -100,11 +136,7 @@ struct ReduceLowering : OpConversionPattern<ReduceOp> {
       for (int64_t a : axes)
         count *= tx.getDimSize(a);
       r = elementwise(rewriter, loc, type, r, [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-        Value c = scalarConstant(b, l, signless, (double)count), x = castTo(b, l, a[0], signless);
-        if (isFloat)
-          return arith::DivFOp::create(b, l, x, c);
-        return castTo(b, l, isUnsigned ? (Value)arith::DivUIOp::create(b, l, x, c) : arith::DivSIOp::create(b, l, x, c),
-                      elem);
+        return arith::DivFOp::create(b, l, a[0], scalarConstant(b, l, elem, (double)count));
       });
     }
     rewriter.replaceOp(op, r);
