@@ -39,14 +39,18 @@ def main(argv=None):
         for v in list(model.graph.input) + list(model.graph.value_info) + list(model.graph.output):
             if v.type.HasField("tensor_type"):
                 types[v.name] = TYPE_NAMES.get(v.type.tensor_type.elem_type, "?")
+        # Each case counts once per op it uses, however many nodes use it.
+        case_ops = collections.defaultdict(set)
         for node in model.graph.node:
             op = node.op_type if node.domain in ("", "ai.onnx") else f"{node.domain}.{node.op_type}"
+            case_ops[op].update(types[i] for i in node.input if i in types)
+        for op, op_types in case_ops.items():
             u = uses[op]
             u["cases"] += 1
             if status == "pass":
                 u["pass"] += 1
                 u["opsets"].add(opset)
-                u["types"].update(types[i] for i in node.input if i in types)
+                u["types"].update(op_types)
             else:
                 u["reasons"][reason.split(" (node")[0]] += 1
 
