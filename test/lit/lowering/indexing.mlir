@@ -35,11 +35,17 @@ func.func @scatter_elements(%x: tensor<2x3xf32>, %i: tensor<2x2xi64>, %u: tensor
 
 // -----
 
-// Tests that ScatterND reads each index tuple and writes whole trailing slices.
+// Tests that ScatterND reads each index tuple, wraps a negative index and clamps it
+// into [0, 3], and writes whole trailing slices at the clamped row.
 // CHECK-LABEL: func @scatter_nd
 // CHECK-COUNT-2: scf.for
-// CHECK: tensor.extract %{{.*}} : tensor<2x1xi64>
-// CHECK: tensor.insert %{{.*}} : tensor<4x3xf32>
+// CHECK: %[[I:.*]] = tensor.extract %{{.*}} : tensor<2x1xi64>
+// CHECK: %[[IDX:.*]] = arith.index_cast %[[I]] : i64 to index
+// CHECK: arith.cmpi slt, %[[IDX]]
+// CHECK: %[[W:.*]] = arith.select
+// CHECK: %[[LO:.*]] = arith.maxsi %[[W]], %c0
+// CHECK: %[[ROW:.*]] = arith.minsi %[[LO]], %c3
+// CHECK: tensor.insert %{{.*}} into %{{.*}}[%[[ROW]], %{{.*}}] : tensor<4x3xf32>
 func.func @scatter_nd(%x: tensor<4x3xf32>, %i: tensor<2x1xi64>, %u: tensor<2x3xf32>) -> tensor<4x3xf32> {
   %y = onnx.ScatterND(%x, %i, %u) : (tensor<4x3xf32>, tensor<2x1xi64>, tensor<2x3xf32>) -> tensor<4x3xf32>
   return %y : tensor<4x3xf32>
@@ -89,13 +95,43 @@ func.func @topk(%x: tensor<3x4xf32>) -> (tensor<3x2xf32>, tensor<3x2xi64>) {
 // -----
 
 // Tests that linear GridSample reads the grid and combines 2 x 2 taps, each
-// masked by its bounds check (zeros padding).
+// masked by its bounds check (zeros padding) and read at a coordinate clamped
+// into [0, 3] first, so no tap reads outside the input.
 // CHECK-LABEL: func @grid_sample
 // CHECK: linalg.generic
 // CHECK: tensor.extract %{{.*}} : tensor<1x6x6x2xf32>
 // CHECK: math.floor
+// CHECK: %[[LO:.*]] = arith.maximumf %{{.*}}, %cst
+// CHECK: %[[HI:.*]] = arith.minimumf %[[LO]], %cst
+// CHECK: arith.fptosi %[[HI]]
 // CHECK-COUNT-4: tensor.extract %{{.*}} : tensor<1x1x4x4xf32>
 func.func @grid_sample(%x: tensor<1x1x4x4xf32>, %g: tensor<1x6x6x2xf32>) -> tensor<1x1x6x6xf32> {
   %y = onnx.GridSample(%x, %g) : (tensor<1x1x4x4xf32>, tensor<1x6x6x2xf32>) -> tensor<1x1x6x6xf32>
   return %y : tensor<1x1x6x6xf32>
+}
+
+// -----
+
+// Tests that Gather and GatherElements wrap negative indices and clamp them into
+// [0, 4] before reading the data (out-of-range indices read inside the tensor).
+// CHECK-LABEL: func @gather
+// CHECK: %[[IDX:.*]] = arith.index_cast %{{.*}} : i64 to index
+// CHECK: arith.cmpi slt, %[[IDX]]
+// CHECK: %[[W:.*]] = arith.select
+// CHECK: %[[LO:.*]] = arith.maxsi %[[W]], %c0
+// CHECK: %[[ROW:.*]] = arith.minsi %[[LO]], %c4
+// CHECK: tensor.extract %{{.*}}[%[[ROW]], %{{.*}}] : tensor<5x3xf32>
+func.func @gather(%x: tensor<5x3xf32>, %i: tensor<2xi64>) -> tensor<2x3xf32> {
+  %y = onnx.Gather(%x, %i) {axis = 0 : i64} : (tensor<5x3xf32>, tensor<2xi64>) -> tensor<2x3xf32>
+  return %y : tensor<2x3xf32>
+}
+// CHECK-LABEL: func @gather_elements
+// CHECK: %[[IDX:.*]] = arith.index_cast %{{.*}} : i64 to index
+// CHECK: %[[W:.*]] = arith.select
+// CHECK: %[[LO:.*]] = arith.maxsi %[[W]], %c0
+// CHECK: %[[ROW:.*]] = arith.minsi %[[LO]], %c4
+// CHECK: tensor.extract %{{.*}}[%[[ROW]], %{{.*}}] : tensor<5x3xf32>
+func.func @gather_elements(%x: tensor<5x3xf32>, %i: tensor<2x3xi64>) -> tensor<2x3xf32> {
+  %y = onnx.GatherElements(%x, %i) {axis = 0 : i64} : (tensor<5x3xf32>, tensor<2x3xi64>) -> tensor<2x3xf32>
+  return %y : tensor<2x3xf32>
 }
