@@ -71,9 +71,14 @@ def nested_ifs(depth):
                          inputs=[vi("x"), vi("c", TensorProto.BOOL, ())])
 
 
+# Text that breaks the header's compile wherever it would become code: a line of
+# its own (#error), outside a comment (_Static_assert), inside a string literal.
+INJECTED = 'y\n#error injected\n*/ _Static_assert(0, "injected"); /* "\\'
+
+
 def header_names(name):
-    return lambda: model([node("Relu", [name], ["y\n*/ int evil; /*"])], inputs=[vi(name)],
-                         outputs=[vi("y\n*/ int evil; /*", shape=None)])
+    return lambda: model([node("Relu", [name], [INJECTED])], inputs=[vi(name)],
+                         outputs=[vi(INJECTED, shape=None)])
 
 
 def seq_input():
