@@ -4,7 +4,8 @@ number of inputs, all of one element type (bool, int8, uint8, int32, int64,
 float16, float, double) and shape [2, 3], and no attributes. Most are invalid
 (missing attributes, wrong types or shapes) or unsupported; the point is that
 onnxc never crashes or hangs on them: it exits 0, or exits 1 with a first
-line `onnxc: error: ... (node 'n', op OP)`."""
+line `onnxc: error: ... (node 'n', op OP)`. Every object that compiles may call
+only the shim, memcpy/memset/memmove, and libm where docs/c-abi.md says so."""
 import argparse
 import concurrent.futures
 import os
@@ -36,14 +37,38 @@ def write_model(path, op, n_inputs, elem):
         f.write(helper.make_model(g, opset_imports=[helper.make_opsetid("", OPSET)]).SerializeToString())
 
 
+# What a compiled object may call: the shim and memcpy/memset/memmove; libm only for
+# the f64 transcendental ops and for float Mod (docs/c-abi.md lists them).
+SHIM_AND_LIBC = {"memcpy", "memset", "memmove"}
+LIBM_F64 = {"exp", "log", "sin", "cos", "sincos", "asin", "acos", "atan"}
+LIBM_MOD = {"fmod", "fmodf"}
+
+
+def undefined_symbols(obj):
+    out = subprocess.run(["nm", "-u", obj], capture_output=True, text=True).stdout
+    return {line.split()[-1] for line in out.splitlines() if line.strip()}
+
+
+def symbol_problem(obj, op, tname):
+    """None when every symbol the object needs is allowed for this op and type."""
+    allowed = set(SHIM_AND_LIBC)
+    if tname == "f64":
+        allowed |= LIBM_F64
+    if op == "Mod":
+        allowed |= LIBM_MOD
+    extra = {s for s in undefined_symbols(obj) - allowed if not s.startswith("onnxc_")}
+    return f"calls {sorted(extra)} beyond the shim, libc's mem* and docs/c-abi.md's libm list" if extra else None
+
+
 def check(onnxc, path, op, timeout):
+    obj = path[:-len(".onnx")] + ".o"
     try:
-        r = subprocess.run([onnxc, path, "-o", path[:-len(".onnx")] + ".o"], capture_output=True, text=True,
+        r = subprocess.run([onnxc, path, "-o", obj], capture_output=True, text=True,
                            timeout=timeout, errors="replace")
     except subprocess.TimeoutExpired:
         return f"timed out after {timeout}s"
     if r.returncode == 0:
-        return None
+        return symbol_problem(obj, op, path[:-len(".onnx")].rsplit("_", 1)[1])
     first = r.stderr.splitlines()[0] if r.stderr else ""
     if r.returncode != 1 or "Stack dump" in r.stderr or "PLEASE submit" in r.stderr:
         return f"exit {r.returncode}: {r.stderr.strip()[:300]}"
