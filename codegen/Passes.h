@@ -26,6 +26,9 @@ namespace onnxc::codegen {
 /// Marks an scf.for whose iterations may run on the thread pool.
 constexpr const char *kParallelAttr = "onnxc.parallel";
 
+/// f64 exp and log as arithmetic (no libm), ahead of upstream's expansions.
+void populateDoubleMathPatterns(mlir::RewritePatternSet &patterns);
+
 /// Argument attribute: the byte alignment the caller guarantees for a buffer
 /// argument (the workspace, the GPU weights blob).
 constexpr const char *kAlignAttr = "onnxc.align";

@@ -40,7 +40,7 @@ def write_model(path, op, n_inputs, elem):
 # What a compiled object may call: the shim and memcpy/memset/memmove; libm only for
 # the f64 transcendental ops and for float Mod (docs/c-abi.md lists them).
 SHIM_AND_LIBC = {"memcpy", "memset", "memmove"}
-LIBM_F64 = {"exp", "log", "sin", "cos", "sincos", "asin", "acos", "atan"}
+LIBM_F64 = {"sin", "cos", "sincos", "asin", "acos", "atan"}
 LIBM_MOD = {"fmod", "fmodf"}
 
 
