@@ -17,6 +17,23 @@ void promoteAccumulators(mlir::Operation *root);
 /// The reduction loop of a formed body (after promotion) and the store of its result.
 std::pair<mlir::scf::ForOp, mlir::memref::StoreOp> reductionOf(mlir::scf::IfOp body);
 
+/// Enough threads to keep an H100/H200-class GPU full.
+constexpr int64_t kMinThreads = 132 * 256;
+/// Warps per block when a reduction is split over a block, each reducing one slice.
+constexpr int64_t kSlices = 8;
+
+/// The op that combines a reduction's values (add, max, min) when the
+/// reduction of `loop` (one output per iteration, `total` of them) can be
+/// split into kSlices partial results, else null (Reductions.cpp).
+mlir::Operation *splitCombiner(mlir::scf::ParallelOp loop, int64_t total);
+
+/// The value every slice of a `combine` reduction starts from.
+mlir::Value identityOf(mlir::OpBuilder &b, mlir::Location loc, mlir::Operation *combine, mlir::Type type);
+
+/// True when the one reduction loop of `loop` (splitCombiner's form) walks
+/// memory contiguously and is long enough for a warp's lanes to share it.
+bool alongContiguous(mlir::scf::ParallelOp loop);
+
 /// True when 4 consecutive iterations of `loop`'s innermost dim (count a
 /// multiple of 4, from 0, step 1) can run as one: a body of loads, stores and
 /// elementwise arithmetic whose accesses along that dim are unit-stride and
