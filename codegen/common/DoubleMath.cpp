@@ -69,109 +69,97 @@ std::pair<double, double> ln2Parts() {
 /// exp(x) = 2^k e^r, k = round(x / ln 2), |r| <= ln2 / 2, e^r by its Taylor
 /// series to r^13 (truncation below 1e-17 relative); 2^k applied in two
 /// halves so that subnormal results and k = 1024 work.
-struct ExpandF64Exp : OpRewritePattern<math::ExpOp> {
-  ExpandF64Exp(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/3) {}
-  LogicalResult matchAndRewrite(math::ExpOp op, PatternRewriter &rewriter) const override {
-    if (!F64Builder::supports(op.getType()))
-      return rewriter.notifyMatchFailure(op, "only f64");
-    F64Builder e(rewriter, op);
-    auto [hi, lo] = ln2Parts();
-    Value x = op.getOperand();
-    // Clamp so the reduction stays finite; the results past the limits are set below.
-    Value xc = arith::MinimumFOp::create(rewriter, e.loc, arith::MaximumFOp::create(rewriter, e.loc, x, e.f(-746.0)),
-                                         e.f(710.0));
-    Value shifter = e.f(6755399441055744.0); // 1.5 * 2^52: adding it rounds to an integer
-    Value k = e.sub(e.add(e.mul(xc, e.f(1.4426950408889634)), shifter), shifter);
-    Value r = e.sub(e.sub(xc, e.mul(k, e.f(hi))), e.mul(k, e.f(lo)));
-    SmallVector<double> taylor{1.0};
-    for (int n = 1; n <= 13; ++n)
-      taylor.push_back(taylor.back() / n);
-    Value p = e.poly(r, taylor);
-    Value k1 = e.sub(e.add(e.mul(k, e.f(0.5)), shifter), shifter); // round(k / 2)
-    Value result = e.mul(e.mul(p, e.pow2(k1)), e.pow2(e.sub(k, k1)));
-    result = e.sel(e.cmp(arith::CmpFPredicate::OGT, x, e.f(709.782712893384)), e.f(INFINITY), result);
-    result = e.sel(e.cmp(arith::CmpFPredicate::OLT, x, e.f(-745.1332191019412)), e.f(0.0), result);
-    result = e.sel(e.cmp(arith::CmpFPredicate::UNO, x, x), x, result);
-    rewriter.replaceOp(op, result);
-    return success();
-  }
-};
+Value expandExp(F64Builder &e, Value x) {
+  PatternRewriter &rewriter = e.b;
+  auto [hi, lo] = ln2Parts();
+  // Clamp so the reduction stays finite; the results past the limits are set below.
+  Value xc = arith::MinimumFOp::create(rewriter, e.loc, arith::MaximumFOp::create(rewriter, e.loc, x, e.f(-746.0)),
+                                       e.f(710.0));
+  Value shifter = e.f(6755399441055744.0); // 1.5 * 2^52: adding it rounds to an integer
+  Value k = e.sub(e.add(e.mul(xc, e.f(1.4426950408889634)), shifter), shifter);
+  Value r = e.sub(e.sub(xc, e.mul(k, e.f(hi))), e.mul(k, e.f(lo)));
+  SmallVector<double> taylor{1.0};
+  for (int n = 1; n <= 13; ++n)
+    taylor.push_back(taylor.back() / n);
+  Value p = e.poly(r, taylor);
+  Value k1 = e.sub(e.add(e.mul(k, e.f(0.5)), shifter), shifter); // round(k / 2)
+  Value result = e.mul(e.mul(p, e.pow2(k1)), e.pow2(e.sub(k, k1)));
+  result = e.sel(e.cmp(arith::CmpFPredicate::OGT, x, e.f(709.782712893384)), e.f(INFINITY), result);
+  result = e.sel(e.cmp(arith::CmpFPredicate::OLT, x, e.f(-745.1332191019412)), e.f(0.0), result);
+  result = e.sel(e.cmp(arith::CmpFPredicate::UNO, x, x), x, result);
+  return result;
+}
 
 /// log(x) = e ln 2 + 2 atanh(s), x = 2^e m with m in [sqrt(1/2), sqrt(2)),
 /// s = (m - 1) / (m + 1), atanh by its series to s^23 (|s| < 0.172);
 /// subnormals are scaled by 2^54 first.
-struct ExpandF64Log : OpRewritePattern<math::LogOp> {
-  ExpandF64Log(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/3) {}
-  LogicalResult matchAndRewrite(math::LogOp op, PatternRewriter &rewriter) const override {
-    if (!F64Builder::supports(op.getType()))
-      return rewriter.notifyMatchFailure(op, "only f64");
-    F64Builder e(rewriter, op);
-    auto [hi, lo] = ln2Parts();
-    Location loc = e.loc;
-    Value x = op.getOperand();
-    Value tiny = e.cmp(arith::CmpFPredicate::OLT, x, e.f(std::ldexp(1.0, -1022)));
-    Value xs = e.sel(tiny, e.mul(x, e.f(std::ldexp(1.0, 54))), x);
-    Value bitsX = e.bits(xs);
-    Value biased = arith::AndIOp::create(rewriter, loc, arith::ShRUIOp::create(rewriter, loc, bitsX, e.i(52)),
-                                         e.i(0x7ff));
-    Value exponent = arith::SIToFPOp::create(rewriter, loc, e.type, arith::SubIOp::create(rewriter, loc, biased, e.i(1023)));
-    exponent = e.sel(tiny, e.sub(exponent, e.f(54.0)), exponent);
-    Value m = e.fromBits(arith::OrIOp::create(
-        rewriter, loc, arith::AndIOp::create(rewriter, loc, bitsX, e.i((int64_t(1) << 52) - 1)), e.i(int64_t(1023) << 52)));
-    Value big = e.cmp(arith::CmpFPredicate::OGT, m, e.f(M_SQRT2));
-    m = e.sel(big, e.mul(m, e.f(0.5)), m);
-    exponent = e.sel(big, e.add(exponent, e.f(1.0)), exponent);
-    Value s = e.div(e.sub(m, e.f(1.0)), e.add(m, e.f(1.0)));
-    SmallVector<double> odd;
-    for (int j = 0; j <= 11; ++j)
-      odd.push_back(1.0 / (2 * j + 1));
-    Value atanh2 = e.mul(e.mul(e.f(2.0), s), e.poly(e.mul(s, s), odd));
-    Value result = e.add(e.mul(exponent, e.f(hi)), e.add(atanh2, e.mul(exponent, e.f(lo))));
-    result = e.sel(e.cmp(arith::CmpFPredicate::OEQ, x, e.f(0.0)), e.f(-INFINITY), result);
-    result = e.sel(e.cmp(arith::CmpFPredicate::OEQ, x, e.f(INFINITY)), x, result);
-    result = e.sel(e.cmp(arith::CmpFPredicate::OLT, x, e.f(0.0)), e.f(NAN), result);
-    result = e.sel(e.cmp(arith::CmpFPredicate::UNO, x, x), x, result);
-    rewriter.replaceOp(op, result);
-    return success();
-  }
-};
+Value expandLog(F64Builder &e, Value x) {
+  PatternRewriter &rewriter = e.b;
+  auto [hi, lo] = ln2Parts();
+  Location loc = e.loc;
+  Value tiny = e.cmp(arith::CmpFPredicate::OLT, x, e.f(std::ldexp(1.0, -1022)));
+  Value xs = e.sel(tiny, e.mul(x, e.f(std::ldexp(1.0, 54))), x);
+  Value bitsX = e.bits(xs);
+  Value biased = arith::AndIOp::create(rewriter, loc, arith::ShRUIOp::create(rewriter, loc, bitsX, e.i(52)),
+                                       e.i(0x7ff));
+  Value exponent = arith::SIToFPOp::create(rewriter, loc, e.type, arith::SubIOp::create(rewriter, loc, biased, e.i(1023)));
+  exponent = e.sel(tiny, e.sub(exponent, e.f(54.0)), exponent);
+  Value m = e.fromBits(arith::OrIOp::create(
+      rewriter, loc, arith::AndIOp::create(rewriter, loc, bitsX, e.i((int64_t(1) << 52) - 1)), e.i(int64_t(1023) << 52)));
+  Value big = e.cmp(arith::CmpFPredicate::OGT, m, e.f(M_SQRT2));
+  m = e.sel(big, e.mul(m, e.f(0.5)), m);
+  exponent = e.sel(big, e.add(exponent, e.f(1.0)), exponent);
+  Value s = e.div(e.sub(m, e.f(1.0)), e.add(m, e.f(1.0)));
+  SmallVector<double> odd;
+  for (int j = 0; j <= 11; ++j)
+    odd.push_back(1.0 / (2 * j + 1));
+  Value atanh2 = e.mul(e.mul(e.f(2.0), s), e.poly(e.mul(s, s), odd));
+  Value result = e.add(e.mul(exponent, e.f(hi)), e.add(atanh2, e.mul(exponent, e.f(lo))));
+  result = e.sel(e.cmp(arith::CmpFPredicate::OEQ, x, e.f(0.0)), e.f(-INFINITY), result);
+  result = e.sel(e.cmp(arith::CmpFPredicate::OEQ, x, e.f(INFINITY)), x, result);
+  result = e.sel(e.cmp(arith::CmpFPredicate::OLT, x, e.f(0.0)), e.f(NAN), result);
+  result = e.sel(e.cmp(arith::CmpFPredicate::UNO, x, x), x, result);
+  return result;
+}
 
 /// log1p(x) = log(u) * x / (u - 1), u = 1 + x: the division cancels the
 /// rounding of u (x itself where u rounds to 1, x for +inf).
-struct ExpandF64Log1p : OpRewritePattern<math::Log1pOp> {
-  ExpandF64Log1p(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/3) {}
-  LogicalResult matchAndRewrite(math::Log1pOp op, PatternRewriter &rewriter) const override {
-    if (!F64Builder::supports(op.getType()))
-      return rewriter.notifyMatchFailure(op, "only f64");
-    F64Builder e(rewriter, op);
-    Value x = op.getOperand(), u = e.add(x, e.f(1.0));
-    Value r = e.div(e.mul(math::LogOp::create(rewriter, e.loc, u), x), e.sub(u, e.f(1.0)));
-    r = e.sel(e.cmp(arith::CmpFPredicate::OEQ, u, e.f(1.0)), x, r);
-    rewriter.replaceOp(op, e.sel(e.cmp(arith::CmpFPredicate::OEQ, x, e.f(INFINITY)), x, r));
-    return success();
-  }
-};
+Value expandLog1p(F64Builder &e, Value x) {
+  PatternRewriter &rewriter = e.b;
+  Value u = e.add(x, e.f(1.0));
+  Value r = e.div(e.mul(math::LogOp::create(rewriter, e.loc, u), x), e.sub(u, e.f(1.0)));
+  r = e.sel(e.cmp(arith::CmpFPredicate::OEQ, u, e.f(1.0)), x, r);
+  return e.sel(e.cmp(arith::CmpFPredicate::OEQ, x, e.f(INFINITY)), x, r);
+}
 
 /// tanh(x) with the sign of x: for |x| <= 1/4, m / (m + 2) with m = e^2|x| - 1
 /// by its Taylor series (no cancellation: tiny x stays exact); above,
 /// (1 - e) / (1 + e) with e = e^-2|x| (at most 1.5 ulp lost to the subtraction).
-struct ExpandF64Tanh : OpRewritePattern<math::TanhOp> {
-  ExpandF64Tanh(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/3) {}
-  LogicalResult matchAndRewrite(math::TanhOp op, PatternRewriter &rewriter) const override {
+Value expandTanh(F64Builder &e, Value x) {
+  PatternRewriter &rewriter = e.b;
+  Value a = math::AbsFOp::create(rewriter, e.loc, x);
+  Value twoA = e.mul(a, e.f(2.0));
+  SmallVector<double> taylor{0.0, 1.0}; // expm1 on [0, 1/2]: to r^17, below 1e-19
+  for (int n = 2; n <= 17; ++n)
+    taylor.push_back(taylor.back() / n);
+  Value m = e.poly(twoA, taylor);
+  Value small = e.div(m, e.add(m, e.f(2.0)));
+  Value ex = math::ExpOp::create(rewriter, e.loc, e.mul(twoA, e.f(-1.0)));
+  Value large = e.div(e.sub(e.f(1.0), ex), e.add(e.f(1.0), ex));
+  Value t = e.sel(e.cmp(arith::CmpFPredicate::OLE, a, e.f(0.25)), small, large);
+  return math::CopySignOp::create(rewriter, e.loc, t, x);
+}
+
+/// Replaces an f64 `Op` (scalar or vector) with `Expand`'s arithmetic, ahead
+/// of upstream's expansions (benefit 3).
+template <typename Op, Value (*Expand)(F64Builder &, Value)>
+struct ExpandF64 : OpRewritePattern<Op> {
+  ExpandF64(MLIRContext *ctx) : OpRewritePattern<Op>(ctx, /*benefit=*/3) {}
+  LogicalResult matchAndRewrite(Op op, PatternRewriter &rewriter) const override {
     if (!F64Builder::supports(op.getType()))
       return rewriter.notifyMatchFailure(op, "only f64");
     F64Builder e(rewriter, op);
-    Value x = op.getOperand(), a = math::AbsFOp::create(rewriter, e.loc, x);
-    Value twoA = e.mul(a, e.f(2.0));
-    SmallVector<double> taylor{0.0, 1.0}; // expm1 on [0, 1/2]: to r^17, below 1e-19
-    for (int n = 2; n <= 17; ++n)
-      taylor.push_back(taylor.back() / n);
-    Value m = e.poly(twoA, taylor);
-    Value small = e.div(m, e.add(m, e.f(2.0)));
-    Value ex = math::ExpOp::create(rewriter, e.loc, e.mul(twoA, e.f(-1.0)));
-    Value large = e.div(e.sub(e.f(1.0), ex), e.add(e.f(1.0), ex));
-    Value t = e.sel(e.cmp(arith::CmpFPredicate::OLE, a, e.f(0.25)), small, large);
-    rewriter.replaceOp(op, math::CopySignOp::create(rewriter, e.loc, t, x));
+    rewriter.replaceOp(op, Expand(e, op.getOperand()));
     return success();
   }
 };
@@ -179,7 +167,8 @@ struct ExpandF64Tanh : OpRewritePattern<math::TanhOp> {
 } // namespace
 
 void populateDoubleMathPatterns(RewritePatternSet &patterns) {
-  patterns.add<ExpandF64Exp, ExpandF64Log, ExpandF64Log1p, ExpandF64Tanh>(patterns.getContext());
+  patterns.add<ExpandF64<math::ExpOp, expandExp>, ExpandF64<math::LogOp, expandLog>,
+               ExpandF64<math::Log1pOp, expandLog1p>, ExpandF64<math::TanhOp, expandTanh>>(patterns.getContext());
 }
 
 } // namespace onnxc::codegen
