@@ -20,6 +20,9 @@ constexpr int64_t kTile = 32, kMaxWarps = 8, kMinStepsPerWarp = 2;
 constexpr int64_t kTilesM = 2, kTilesN = 4; // m16 and n8 mma tiles per warp
 constexpr int64_t kAcc = kTilesM * kTilesN * 4;
 
+/// Output tiles along an extent of `n`.
+constexpr int64_t tilesOf(int64_t n) { return (n + kTile - 1) / kTile; }
+
 /// The arithmetic of a precision: the k of one step, the operand rounding.
 struct Mode {
   StringRef precision;
@@ -31,7 +34,7 @@ struct Kernel {
   ContractionBuilder &e;
   Contraction &c;
   Mode mode;
-  int64_t warps, stepsPerWarp, tilesN, blocks;
+  int64_t warps, stepsPerWarp, blocks;
 
   OpBuilder &b() { return e.b; }
   Location loc() { return e.loc; }
@@ -53,7 +56,7 @@ struct Kernel {
 
   /// Block `block`'s (batch, m0, n0).
   std::array<Value, 3> tileOf(Value block) {
-    SmallVector<Value> t = delinearize(b(), loc(), block, {c.batch, (c.m + kTile - 1) / kTile, tilesN});
+    SmallVector<Value> t = delinearize(b(), loc(), block, {c.batch, tilesOf(c.m), tilesOf(c.n)});
     return {t[0], e.mul(t[1], kTile), e.mul(t[2], kTile)};
   }
 
@@ -237,7 +240,7 @@ struct Kernel {
 } // namespace
 
 static Mode modeOf(StringRef precision) { return Mode{precision, precision == "tf32" ? 8 : 16}; }
-static int64_t blocksOf(const Contraction &c) { return c.batch * ((c.m + kTile - 1) / kTile) * ((c.n + kTile - 1) / kTile); }
+static int64_t blocksOf(const Contraction &c) { return c.batch * tilesOf(c.m) * tilesOf(c.n); }
 
 bool suitsTensorCores(const Contraction &c, StringRef precision) {
   return (precision == "tf32" || precision == "fp16" || precision == "bf16") && c.m >= 16 && c.n >= 16 &&
@@ -251,9 +254,9 @@ bool emitTensorCoreContraction(OpBuilder &b, Contraction &c, bool emulate, Strin
   int64_t steps = (c.k + mode.k - 1) / mode.k, warps = 1;
   while (warps < kMaxWarps && steps / (warps * 2) >= kMinStepsPerWarp)
     warps *= 2;
-  int64_t tilesN = (c.n + kTile - 1) / kTile, blocks = blocksOf(c);
+  int64_t blocks = blocksOf(c);
   ContractionBuilder e{b, c.loop.getLoc(), c};
-  Kernel kernel{e, c, mode, warps, (steps + warps - 1) / warps, tilesN, blocks};
+  Kernel kernel{e, c, mode, warps, (steps + warps - 1) / warps, blocks};
   if (emulate)
     kernel.emitHost();
   else
