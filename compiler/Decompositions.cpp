@@ -1,6 +1,7 @@
 // ONNX ops onnxc builds out of other onnx dialect ops: quantization, MVN, LRN, windows, Range, OneHot.
-#include "compiler/GraphImporter.h"
+#include "compiler/Composer.h"
 #include "dialects/onnx/OnnxDialect.h"
+#include "dialects/onnx/NarrowTypes.h"
 #include "dialects/onnx/OnnxUtils.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -13,78 +14,12 @@ namespace onnxc {
 
 namespace {
 
-/// Builds a chain of onnx ops for one node; after the first error every
-/// further op is skipped and `ok` stays false.
-struct Composer {
-  GraphImporter &g;
-  Location loc;
-  bool ok = true;
-
-  Value op(StringRef type, ArrayRef<Value> inputs, ArrayRef<NamedAttribute> attrs = {}) {
-    if (!ok)
-      return {};
-    auto built = g.buildOp(type, inputs, attrs, loc);
-    if (failed(built)) {
-      ok = false;
-      return {};
-    }
-    return (*built)[0];
-  }
-  NamedAttribute attr(StringRef name, int64_t v) {
-    return g.b.getNamedAttr(name, g.b.getI64IntegerAttr(v));
-  }
-  /// A rank-0 constant of element type `elem`.
-  Value scalar(Type elem, double v) {
-    auto type = RankedTensorType::get({}, elem);
-    Attribute a = isa<FloatType>(elem) ? (Attribute)FloatAttr::get(elem, v)
-                                       : (Attribute)IntegerAttr::get(elem, (int64_t)v);
-    return onnx::ConstantOp::create(g.b, loc, DenseElementsAttr::get(type, a));
-  }
-  Value castTo(Value v, Type to) {
-    if (!ok || elem(v) == to)
-      return v;
-    return op("Cast", {v}, {attr("to", onnx::onnxCodeFromElementType(to))});
-  }
-  /// A 1-D per-channel tensor reshaped to broadcast along `axis` of a rank-`rank`
-  /// tensor; scalars and 1-element tensors pass unchanged.
-  Value alongAxis(Value v, int64_t axis, int64_t rank) {
-    if (!ok)
-      return v;
-    auto t = cast<RankedTensorType>(v.getType());
-    if (t.getRank() == 0 || t.getNumElements() == 1 || axis == rank - 1)
-      return v;
-    if (t.getRank() != 1 || axis < 0 || axis >= rank) {
-      emitError(loc) << "a per-channel zero point or scale must be 1-D along an axis of the "
-                     << rank << "-D input (got a " << t.getRank() << "-D one along axis " << axis << ")";
-      ok = false;
-      return {};
-    }
-    SmallVector<int64_t> shape{t.getDimSize(0)};
-    shape.append(rank - axis - 1, 1);
-    return op("Reshape", {v, g.constI64(shape, loc)});
-  }
-  static Type elem(Value v) { return cast<ShapedType>(v.getType()).getElementType(); }
-  static int64_t rank(Value v) { return cast<ShapedType>(v.getType()).getRank(); }
-  LogicalResult done(NodeState &n, SmallVector<Value> results) {
-    if (!ok)
-      return failure();
-    n.results = std::move(results);
-    return success();
-  }
-};
-
-Value input(const NodeState &n, unsigned i) { return i < n.inputs.size() ? n.inputs[i] : Value(); }
-
-int64_t intAttr(const NodeState &n, StringRef name, int64_t dflt) {
-  auto a = dyn_cast_or_null<IntegerAttr>(n.attrs.get(name));
-  return a ? a.getInt() : dflt;
-}
-
 /// The value range of an integer quantized type.
 FailureOr<std::pair<double, double>> quantRange(Location loc, Type t) {
   auto it = dyn_cast<IntegerType>(t);
-  if (!it || it.getWidth() < 8 || it.getWidth() > 32)
-    return emitError(loc) << "quantized type " << t << " is not supported (int8/uint8/int16/uint16/int32)",
+  if (!it || it.getWidth() == 1 || it.getWidth() > 32)
+    return emitError(loc) << "quantized type " << t
+                          << " is not supported (int2/int4/int8/int16/int32, unsigned or not, or a float8 type)",
            failure();
   unsigned w = it.getWidth();
   if (it.isUnsigned())
@@ -110,21 +45,50 @@ int64_t normalizedAxis(const NodeState &n, int64_t rank, int64_t dflt) {
   return axis < 0 ? axis + rank : axis;
 }
 
+/// A scale or zero point broadcast against x: per tensor, per `axis`, or
+/// blocked (block_size B > 0: same rank as x, ceil(D/B) entries along the
+/// axis, each repeated B times and cut to x's length).
+Value quantParam(Composer &c, const NodeState &n, Value p, Value x, int64_t axis) {
+  int64_t block = intAttr(n, "block_size", 0), rank = Composer::rank(x);
+  if (!c.ok || !p || block == 0)
+    return p ? c.alongAxis(p, axis, rank) : p;
+  ArrayRef<int64_t> xs = Composer::shape(x), ps = Composer::shape(p);
+  bool fits = block > 0 && axis >= 0 && axis < rank && (int64_t)ps.size() == rank;
+  for (int64_t d = 0; fits && d < rank; ++d)
+    fits = d == axis ? ps[d] == (xs[d] + block - 1) / block : ps[d] == xs[d];
+  if (!fits)
+    return c.fail("blocked quantization (block_size " + llvm::Twine(block) + ", axis " + llvm::Twine(axis) +
+                  ") needs a scale and zero point of x's rank with ceil(dim / block_size) entries along the axis");
+  SmallVector<int64_t> spread(ps.begin(), ps.end()), merged(ps.begin(), ps.end());
+  spread.insert(spread.begin() + axis + 1, block);
+  merged[axis] *= block;
+  Value repeated = c.op("Reshape", {c.op("Expand", {c.op("Unsqueeze", {p, c.ints({axis + 1})}), c.ints(spread)}),
+                                    c.ints(merged)});
+  return merged[axis] == xs[axis] ? repeated
+                                  : c.op("Slice", {repeated, c.ints({0}), c.ints({xs[axis]}), c.ints({axis})});
+}
+
 LogicalResult quantizeLinear(Composer &c, NodeState &n) {
   Value x = input(n, 0), scale = input(n, 1), zp = input(n, 2);
   if (!x || !scale)
     return emitError(n.loc) << "QuantizeLinear needs inputs x and y_scale";
-  if (intAttr(n, "block_size", 0) != 0)
-    return emitError(n.loc) << "blocked quantization (block_size > 0) is not supported";
   Type out = zp ? Composer::elem(zp) : IntegerType::get(&c.g.ctx, 8, IntegerType::Unsigned);
   if (!zp && n.attrs.get("output_dtype"))
     out = onnx::elementTypeFromOnnx(&c.g.ctx, intAttr(n, "output_dtype", 2));
+  int64_t rank = Composer::rank(x), axis = normalizedAxis(n, rank, 1);
+  if (onnx::isNarrowType(out) && isa<FloatType>(out)) {
+    // Float8 (and float4): x / scale + zero point, rounded and saturated by
+    // the Cast to the type (no rounding to integers).
+    Value y = c.op("Div", {x, c.castTo(quantParam(c, n, scale, x, axis), Composer::elem(x))});
+    if (zp)
+      y = c.op("Add", {y, c.castTo(quantParam(c, n, zp, x, axis), Composer::elem(x))});
+    y = c.op("Cast", {y}, {c.attr("to", onnx::onnxCodeFromElementType(out)), c.attr("saturate", intAttr(n, "saturate", 1))});
+    return c.done(n, {y});
+  }
   auto range = quantRange(n.loc, out);
   if (failed(range))
     return failure();
-  int64_t rank = Composer::rank(x), axis = normalizedAxis(n, rank, 1);
-  Value y = quantize(c, x, c.alongAxis(scale, axis, rank), zp ? c.alongAxis(zp, axis, rank) : Value(),
-                     out, *range);
+  Value y = quantize(c, x, quantParam(c, n, scale, x, axis), quantParam(c, n, zp, x, axis), out, *range);
   return c.done(n, {y});
 }
 
@@ -132,14 +96,22 @@ LogicalResult dequantizeLinear(Composer &c, NodeState &n) {
   Value x = input(n, 0), scale = input(n, 1), zp = input(n, 2);
   if (!x || !scale)
     return emitError(n.loc) << "DequantizeLinear needs inputs x and x_scale";
-  if (intAttr(n, "block_size", 0) != 0)
-    return emitError(n.loc) << "blocked quantization (block_size > 0) is not supported";
+  // The arithmetic's type: the scale's, f32 for an exponent-only (MX) scale.
   Type ft = Composer::elem(scale);
+  if (onnx::isNarrowType(ft))
+    ft = Float32Type::get(&c.g.ctx);
   int64_t rank = Composer::rank(x), axis = normalizedAxis(n, rank, 1);
   Value y = c.castTo(x, ft);
   if (zp)
-    y = c.op("Sub", {y, c.castTo(c.alongAxis(zp, axis, rank), ft)});
-  return c.done(n, {c.op("Mul", {y, c.alongAxis(scale, axis, rank)})});
+    y = c.op("Sub", {y, c.castTo(quantParam(c, n, zp, x, axis), ft)});
+  y = c.op("Mul", {y, c.castTo(quantParam(c, n, scale, x, axis), ft)});
+  if (int64_t code = intAttr(n, "output_dtype", 0)) { // opset 23: the result's type
+    Type out = onnx::elementTypeFromOnnx(&c.g.ctx, code);
+    if (!out || !isa<FloatType>(out) || onnx::isNarrowType(out))
+      return emitError(n.loc) << "DequantizeLinear's output_dtype " << code << " is not a supported float type";
+    y = c.castTo(y, out);
+  }
+  return c.done(n, {y});
 }
 
 /// uint8 quantization with the scale and zero point that cover [min(x, 0), max(x, 0)].
@@ -208,9 +180,26 @@ LogicalResult qLinearMatMul(Composer &c, NodeState &n) {
     if (!input(n, i))
       return emitError(n.loc) << "QLinearMatMul is missing input " << i;
   Value a = input(n, 0), b = input(n, 3);
-  Value acc = c.op("MatMul", {centered(c, a, input(n, 2), std::max<int64_t>(Composer::rank(a) - 2, 0)),
-                              centered(c, b, input(n, 5), Composer::rank(b) - 1)});
-  int64_t rank = Composer::rank(b);
+  int64_t rank = Composer::rank(b), rowAxis = std::max<int64_t>(Composer::rank(a) - 2, 0);
+  if (isa<FloatType>(Composer::elem(a))) {
+    // Float8 (opset 21): (a - a_zp) (b - b_zp) a_scale b_scale / y_scale + y_zp in f32,
+    // cast to y's type with saturation.
+    Type f32 = Float32Type::get(&c.g.ctx);
+    auto centeredF = [&](Value v, Value zp, int64_t axis) {
+      Value x = c.castTo(v, f32);
+      return zp ? c.op("Sub", {x, c.castTo(c.alongAxis(zp, axis, Composer::rank(v)), f32)}) : x;
+    };
+    Value acc = c.op("MatMul", {centeredF(a, input(n, 2), rowAxis), centeredF(b, input(n, 5), rank - 1)});
+    Value scale = c.op("Div", {c.op("Mul", {c.castTo(input(n, 1), f32), c.castTo(c.alongAxis(input(n, 4), rank - 1, rank), f32)}),
+                               c.castTo(input(n, 6), f32)});
+    Value y = c.op("Mul", {acc, scale});
+    Type out = Composer::elem(input(n, 7) ? input(n, 7) : a);
+    if (input(n, 7))
+      y = c.op("Add", {y, c.castTo(input(n, 7), f32)});
+    y = c.op("Cast", {y}, {c.attr("to", onnx::onnxCodeFromElementType(out)), c.attr("saturate", 1)});
+    return c.done(n, {y});
+  }
+  Value acc = c.op("MatMul", {centered(c, a, input(n, 2), rowAxis), centered(c, b, input(n, 5), rank - 1)});
   Value scale = c.op("Div", {c.op("Mul", {input(n, 1), c.alongAxis(input(n, 4), rank - 1, rank)}), input(n, 6)});
   return c.done(n, {requantize(c, acc, scale, input(n, 7), n.loc)});
 }
@@ -258,15 +247,16 @@ LogicalResult lrn(Composer &c, NodeState &n) {
     return a ? a.getValueAsDouble() : d;
   };
   double alpha = f("alpha", 1e-4), beta = f("beta", 0.75), bias = f("bias", 1.0);
-  int64_t rest = t.getNumElements() / (t.getDimSize(0) * t.getDimSize(1));
+  int64_t rest = product(t.getShape().drop_front(2)); // not numel / (N * C): that may be 0 / 0
   Builder b(&c.g.ctx);
-  Value sq = c.op("Reshape", {c.op("Mul", {x, x}), c.g.constI64({t.getDimSize(0), 1, t.getDimSize(1), rest}, n.loc)});
+  Value sq = c.op("Reshape", {c.op("Mul", {x, x}), c.g.constI64({t.getDimSize(0), 1, t.getDimSize(1), rest}, n.loc)},
+                 {c.attr("allowzero", 1)});
   int64_t before = (size - 1) / 2, after = size - 1 - before;
   Value avg = c.op("AveragePool", {sq},
                    {b.getNamedAttr("kernel_shape", b.getDenseI64ArrayAttr({size, 1})),
                     b.getNamedAttr("pads", b.getDenseI64ArrayAttr({before, 0, after, 0})),
                     c.attr("count_include_pad", 1)});
-  Value sum = c.op("Reshape", {avg, c.g.constI64(t.getShape(), n.loc)});
+  Value sum = c.op("Reshape", {avg, c.g.constI64(t.getShape(), n.loc)}, {c.attr("allowzero", 1)});
   Type ft = t.getElementType();
   // avg * size * alpha / size = avg * alpha.
   Value base = c.op("Add", {c.scalar(ft, bias), c.op("Mul", {sum, c.scalar(ft, alpha)})});
@@ -298,6 +288,14 @@ LogicalResult window(Composer &c, NodeState &n) {
   SmallVector<double> coeffs = n.opType == "HannWindow"      ? SmallVector<double>{0.5, 0.5}
                                : n.opType == "HammingWindow" ? SmallVector<double>{25.0 / 46, 21.0 / 46}
                                                              : SmallVector<double>{0.42, 0.5, 0.08};
+  if (len > Composer::kConstantCount) { // computed at run time: sum_k (-1)^k a_k cos(2 pi k i / denom)
+    Type f32 = Float32Type::get(&c.g.ctx);
+    Value i = c.castTo(c.counting(len, 0, 1), f32), w = c.scalar(f32, coeffs[0]);
+    for (size_t k = 1; k < coeffs.size(); ++k)
+      w = c.op("Add", {w, c.op("Mul", {c.scalar(f32, (k % 2 ? -1 : 1) * coeffs[k]),
+                                        c.op("Cos", {c.op("Mul", {i, c.scalar(f32, 2 * M_PI * k / denom)})})})});
+    return c.done(n, {c.castTo(w, elem)});
+  }
   SmallVector<double> values;
   for (int64_t i = 0; i < len; ++i) {
     double v = 0;
@@ -333,6 +331,9 @@ LogicalResult range(Composer &c, NodeState &n) {
   if (!(count <= (1 << 24)))
     return emitError(n.loc) << "Range would have more than 2^24 elements";
   Type elem = Composer::elem(input(n, 0));
+  if (count > Composer::kConstantCount) // start + i * delta, computed at run time
+    return c.done(n, {c.op("Add", {c.op("Mul", {c.castTo(c.counting((int64_t)count, 0, 1), elem), input(n, 2)}),
+                                   input(n, 0)})});
   SmallVector<double> values;
   for (int64_t i = 0; i < (int64_t)count; ++i)
     values.push_back(start + i * delta);
@@ -364,12 +365,7 @@ LogicalResult oneHot(Composer &c, NodeState &n) {
   Value idx = c.castTo(indices, i64), depthC = c.scalar(i64, depth);
   idx = c.op("Where", {c.op("Less", {idx, c.scalar(i64, 0)}), c.op("Add", {idx, depthC}), idx});
   idx = c.op("Unsqueeze", {idx, c.g.constI64({axis}, n.loc)});
-  SmallVector<double> positions;
-  for (int64_t i = 0; i < depth; ++i)
-    positions.push_back(i);
-  SmallVector<int64_t> shape(rank, 1);
-  shape[axis] = depth;
-  Value range = c.op("Reshape", {constVector(c.g, n.loc, i64, positions), c.g.constI64(shape, n.loc)});
+  Value range = c.counting(depth, axis, rank); // 0..depth-1 along the new axis
   Value flat = c.op("Reshape", {values, c.g.constI64({2}, n.loc)});
   Value off = c.op("Gather", {flat, onnx::ConstantOp::create(c.g.b, n.loc, DenseElementsAttr::get(
                                         RankedTensorType::get({}, i64), APInt(64, 0)))});
@@ -381,8 +377,8 @@ LogicalResult oneHot(Composer &c, NodeState &n) {
 } // namespace
 
 LogicalResult GraphImporter::decompose(NodeState &n) {
-  using Fn = LogicalResult (*)(Composer &, NodeState &);
-  static const llvm::StringMap<Fn> table = {
+  static const DecompositionTable table = [] {
+    DecompositionTable t = {
       {"QuantizeLinear", quantizeLinear},
       {"DequantizeLinear", dequantizeLinear},
       {"DynamicQuantizeLinear", dynamicQuantizeLinear},
@@ -397,7 +393,14 @@ LogicalResult GraphImporter::decompose(NodeState &n) {
       {"BlackmanWindow", window},
       {"Range", range},
       {"OneHot", oneHot},
-  };
+    };
+    addTransformerDecompositions(t);
+    addClassicDecompositions(t);
+    addPoolingDecompositions(t);
+    addSignalDecompositions(t);
+    addDataDependentDecompositions(t);
+    return t;
+  }();
   auto it = table.find(n.opType);
   if (it == table.end())
     return success();

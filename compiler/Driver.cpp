@@ -4,6 +4,7 @@
 #include "compiler/Diagnostics.h"
 
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Support/Timing.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/Target/TargetMachine.h"
@@ -57,6 +58,11 @@ uint64_t totalTensorBytes(ModuleOp module) {
   return total;
 }
 
+/// A timer named by a string literal (its address is the timer's identity).
+TimingScope phase(TimingScope &root, const char *name) {
+  return root.nest(static_cast<const void *>(name), [name] { return std::string(name); });
+}
+
 } // namespace
 
 std::optional<Artifacts> compileModel(const ::onnx::ModelProto &model, const CompileOptions &options,
@@ -72,9 +78,20 @@ std::optional<Artifacts> compileModel(const ::onnx::ModelProto &model, const Com
     return std::nullopt;
   };
 
+  // --time-phases: one tree of wall times (phases, and the passes inside them), printed
+  // when the manager goes out of scope; disabled timers cost nothing.
+  DefaultTimingManager timing;
+  timing.setEnabled(options.timePhases);
+  timing.setDisplayMode(DefaultTimingManager::DisplayMode::Tree);
+  timing.setOutput(createOutputStrategy(DefaultTimingManager::OutputFormat::Text, diagnostics));
+  TimingScope root = timing.getRootScope();
+
   ImportOptions importOptions = options.import;
   importOptions.funcName = options.name + "_impl";
+  importOptions.noRuntimeDims = target.family == TargetFamily::Gpu && !options.gpuHostEmulation;
+  TimingScope importTimer = phase(root, "import (ONNX graph to the onnx dialect)");
   OwningOpRef<ModuleOp> module = importModel(ctx, model, importOptions);
+  importTimer.stop();
   if (!module)
     return std::nullopt;
   attachTarget(*module, target);
@@ -86,8 +103,11 @@ std::optional<Artifacts> compileModel(const ::onnx::ModelProto &model, const Com
 
   // The ONNX phase runs once; the C signature is read from its result.
   addOnnxPasses(onnxPm);
+  TimingScope onnxTimer = phase(root, "graph passes (onnx dialect)");
+  onnxPm.enableTiming(onnxTimer);
   if (failed(onnxPm.run(*module)) || failed(checkTargetTypes(*module, target)))
     return std::nullopt;
+  onnxTimer.stop();
   Artifacts artifacts;
   if (options.phase == Phase::Onnx) {
     artifacts.output = printed(*module);
@@ -111,8 +131,11 @@ std::optional<Artifacts> compileModel(const ::onnx::ModelProto &model, const Com
     gpu.kernelIndexBits = totalTensorBytes(*module) < (uint64_t(1) << 31) ? 32 : 64;
     addCodegenPasses(pm, target, gpu);
   }
+  TimingScope codegenTimer = phase(root, "lowering and code generation passes (MLIR)");
+  pm.enableTiming(codegenTimer);
   if (failed(pm.run(*module)))
     return std::nullopt;
+  codegenTimer.stop();
   if (options.phase <= Phase::LlvmDialect) {
     artifacts.output = printed(*module);
     return artifacts;
@@ -134,6 +157,7 @@ std::optional<Artifacts> compileModel(const ::onnx::ModelProto &model, const Com
   std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine(target, options.optLevel, error);
   if (!tm)
     return fail("cannot create the target machine: " + error);
+  TimingScope translateTimer = phase(root, "LLVM IR translation");
   llvm::LLVMContext llvmCtx;
   std::unique_ptr<llvm::Module> llvmModule = translateModuleToLLVMIR(*module, llvmCtx, options.name);
   if (!llvmModule)
@@ -145,13 +169,17 @@ std::optional<Artifacts> compileModel(const ::onnx::ModelProto &model, const Com
     addCudaEntryPoints(*llvmModule, artifacts.signature, importOptions.funcName, *kernels);
   else
     addAbiEntryPoints(*llvmModule, artifacts.signature, importOptions.funcName);
+  translateTimer.stop();
+  TimingScope optimizeTimer = phase(root, "LLVM optimization");
   optimizeModule(*llvmModule, *tm, options.optLevel, /*unrollLoops=*/!target.compactCode);
+  optimizeTimer.stop();
 
   llvm::raw_string_ostream os(artifacts.output);
   if (options.phase == Phase::Llvm) {
     llvmModule->print(os, nullptr);
     return artifacts;
   }
+  TimingScope machineTimer = phase(root, "machine code (LLVM back end)");
   llvm::SmallString<0> code;
   llvm::raw_svector_ostream codeStream(code);
   if (!emitMachineCode(*llvmModule, *tm, options.phase == Phase::Asm, codeStream))

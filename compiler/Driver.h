@@ -27,6 +27,8 @@ struct CompileOptions {
   CudaOptions cuda;
   bool gpuHostEmulation = false;
   std::string precision = "fp32"; // GPU: fp32, fp16 or bf16 (tensor cores)
+  /// Print each phase's and pass's wall time to the diagnostics stream (--time-phases).
+  bool timePhases = false;
 };
 
 /// What a compilation produces.

@@ -11,20 +11,34 @@ using namespace mlir;
 
 namespace onnxc {
 
+/// ONNXC_ERR_SHAPE (runtime.h).
+constexpr int ONNXC_ERR_SHAPE_CODE = 11;
+
 ModelSignature signatureOf(func::FuncOp func, const std::string &name) {
   ModelSignature sig;
   sig.name = name;
-  auto describe = [](Type t, StringAttr n) {
+  auto describe = [](Type t, StringAttr n, DenseI64ArrayAttr runtimeDims) {
     auto rt = cast<RankedTensorType>(t);
-    return TensorSignature{n ? n.str() : std::string(), onnx::onnxCodeFromElementType(rt.getElementType()),
-                           std::vector<int64_t>(rt.getShape().begin(), rt.getShape().end())};
+    TensorSignature ts{n ? n.str() : std::string(), onnx::onnxCodeFromElementType(rt.getElementType()),
+                       std::vector<int64_t>(rt.getShape().begin(), rt.getShape().end()), {}};
+    ts.maxDims = ts.dims;
+    if (runtimeDims)
+      for (int64_t d : runtimeDims.asArrayRef())
+        ts.dims[d] = -1;
+    return ts;
   };
   for (unsigned i = 0; i < func.getNumArguments(); ++i)
     sig.inputs.push_back(describe(func.getArgument(i).getType(),
-                                  func.getArgAttrOfType<StringAttr>(i, onnx::kValueNameAttr)));
-  for (unsigned i = 0; i < func.getNumResults(); ++i)
+                                  func.getArgAttrOfType<StringAttr>(i, onnx::kValueNameAttr), {}));
+  unsigned numOutputs = func.getNumResults();
+  if (func->hasAttr(onnx::kOutputDimsResultAttr)) {
+    --numOutputs;
+    sig.runtimeDimCount = cast<RankedTensorType>(func.getResultTypes().back()).getNumElements();
+  }
+  for (unsigned i = 0; i < numOutputs; ++i)
     sig.outputs.push_back(describe(func.getResultTypes()[i],
-                                   func.getResultAttrOfType<StringAttr>(i, onnx::kValueNameAttr)));
+                                   func.getResultAttrOfType<StringAttr>(i, onnx::kValueNameAttr),
+                                   func.getResultAttrOfType<DenseI64ArrayAttr>(i, onnx::kRuntimeDimsAttr)));
   return sig;
 }
 
@@ -43,19 +57,20 @@ void addModelInfo(llvm::Module &m, const ModelSignature &sig) {
   auto *i32 = llvm::Type::getInt32Ty(ctx);
   auto *sizeTy = dl.getIntPtrType(ctx);
 
-  // onnxc_tensor_info {const char *name; int32_t elem_type; int32_t rank; const int64_t *dims;}
-  auto *tensorInfoTy = llvm::StructType::get(ctx, {ptrTy, i32, i32, ptrTy});
+  // onnxc_tensor_info {const char *name; int32_t elem_type; int32_t rank; const int64_t *dims, *max_dims;}
+  auto *tensorInfoTy = llvm::StructType::get(ctx, {ptrTy, i32, i32, ptrTy, ptrTy});
   auto tensorArray = [&](const std::vector<TensorSignature> &ts, const char *kind) -> llvm::Constant * {
     std::vector<llvm::Constant *> entries;
     for (size_t i = 0; i < ts.size(); ++i) {
       llvm::Constant *name = llvm::ConstantDataArray::getString(ctx, ts[i].name);
       std::vector<uint64_t> dims(ts[i].dims.begin(), ts[i].dims.end());
-      llvm::Constant *dimsInit = llvm::ConstantDataArray::get(ctx, dims);
+      std::vector<uint64_t> maxDims(ts[i].maxDims.begin(), ts[i].maxDims.end());
       std::string base = sig.name + "_" + kind + std::to_string(i);
       entries.push_back(llvm::ConstantStruct::get(
           tensorInfoTy, {constantGlobal(m, name, base + "_name"), llvm::ConstantInt::get(i32, ts[i].elemType),
                          llvm::ConstantInt::get(i32, ts[i].dims.size()),
-                         constantGlobal(m, dimsInit, base + "_dims")}));
+                         constantGlobal(m, llvm::ConstantDataArray::get(ctx, dims), base + "_dims"),
+                         constantGlobal(m, llvm::ConstantDataArray::get(ctx, maxDims), base + "_max_dims")}));
     }
     auto *arrTy = llvm::ArrayType::get(tensorInfoTy, entries.size());
     return constantGlobal(m, llvm::ConstantArray::get(arrTy, entries), sig.name + "_" + kind + "s");
@@ -76,42 +91,116 @@ void addModelInfo(llvm::Module &m, const ModelSignature &sig) {
   b.CreateRet(infoGlobal);
 }
 
-std::vector<llvm::Value *> emitArgumentChecks(llvm::IRBuilder<> &b, const ModelSignature &sig, llvm::Value *inputs,
-                                              llvm::Value *outputs, llvm::Value *ws) {
-  llvm::LLVMContext &ctx = b.getContext();
+namespace {
+/// Builds the argument checks of an entry point: each failing check returns
+/// its ONNXC_ERR_* code.
+struct EntryChecks {
+  llvm::IRBuilder<> &b;
   llvm::Function *fn = b.GetInsertBlock()->getParent();
-  auto *ptrTy = llvm::PointerType::getUnqual(ctx);
-  auto *i32 = llvm::Type::getInt32Ty(ctx);
-  auto *sizeTy = fn->getParent()->getDataLayout().getIntPtrType(ctx);
-  // Each check branches to a block returning `code` when `bad` holds.
-  auto check = [&](llvm::Value *bad, int code) {
+  llvm::LLVMContext &ctx = b.getContext();
+  llvm::Type *ptrTy = llvm::PointerType::getUnqual(ctx);
+
+  void failIf(llvm::Value *bad, int code) {
     auto *fail = llvm::BasicBlock::Create(ctx, "fail", fn);
     auto *next = llvm::BasicBlock::Create(ctx, "next", fn);
     b.CreateCondBr(bad, fail, next);
     b.SetInsertPoint(fail);
-    b.CreateRet(llvm::ConstantInt::get(i32, code));
+    b.CreateRet(llvm::ConstantInt::get(llvm::Type::getInt32Ty(ctx), code));
     b.SetInsertPoint(next);
-  };
+  }
+  void workspace(const ModelSignature &sig, llvm::Value *ws) {
+    if (sig.workspaceSize == 0)
+      return;
+    auto *sizeTy = fn->getParent()->getDataLayout().getIntPtrType(ctx);
+    failIf(b.CreateIsNull(ws), 3);
+    llvm::Value *addr = b.CreatePtrToInt(ws, sizeTy);
+    failIf(b.CreateICmpNE(b.CreateAnd(addr, sig.workspaceAlign - 1), llvm::ConstantInt::get(sizeTy, 0)), 4);
+  }
+  /// Room for the run-time dims the implementation writes (hidden last output).
+  llvm::Value *runtimeDims(const ModelSignature &sig) {
+    auto *i64 = llvm::Type::getInt64Ty(ctx);
+    return b.CreateAlloca(i64, llvm::ConstantInt::get(i64, std::max<size_t>(sig.runtimeDimCount, 1)));
+  }
+};
+} // namespace
+
+std::vector<llvm::Value *> emitArgumentChecks(llvm::IRBuilder<> &b, const ModelSignature &sig, llvm::Value *inputs,
+                                              llvm::Value *outputs, llvm::Value *ws) {
+  EntryChecks checks{b};
   std::vector<llvm::Value *> args;
   auto loadPointers = [&](llvm::Value *array, size_t n, int code) {
     if (n == 0)
       return;
-    check(b.CreateIsNull(array), code);
+    checks.failIf(b.CreateIsNull(array), code);
     for (size_t i = 0; i < n; ++i) {
-      llvm::Value *p = b.CreateLoad(ptrTy, b.CreateConstGEP1_64(ptrTy, array, i));
-      check(b.CreateIsNull(p), code);
+      llvm::Value *p = b.CreateLoad(checks.ptrTy, b.CreateConstGEP1_64(checks.ptrTy, array, i));
+      checks.failIf(b.CreateIsNull(p), code);
       args.push_back(p);
     }
   };
   loadPointers(inputs, sig.inputs.size(), 1);
   loadPointers(outputs, sig.outputs.size(), 2);
-  if (sig.workspaceSize > 0) {
-    check(b.CreateIsNull(ws), 3);
-    llvm::Value *addr = b.CreatePtrToInt(ws, sizeTy);
-    check(b.CreateICmpNE(b.CreateAnd(addr, sig.workspaceAlign - 1), llvm::ConstantInt::get(sizeTy, 0)), 4);
-  }
+  if (sig.runtimeDimCount)
+    args.push_back(checks.runtimeDims(sig));
+  checks.workspace(sig, ws);
   args.push_back(ws);
   return args;
+}
+
+/// int NAME_run_dynamic(const onnxc_tensor *inputs, onnxc_tensor *outputs, void *ws):
+/// checks every rank and input dim against the model, runs it, and writes
+/// each output's dims (the run-time ones from the hidden dims output).
+static void addRunDynamic(llvm::Module &m, const ModelSignature &sig, llvm::Function *impl) {
+  llvm::LLVMContext &ctx = m.getContext();
+  auto *ptrTy = llvm::PointerType::getUnqual(ctx);
+  auto *i32 = llvm::Type::getInt32Ty(ctx);
+  auto *i64 = llvm::Type::getInt64Ty(ctx);
+  auto *tensorTy = llvm::StructType::get(ctx, {ptrTy, i32, ptrTy}); // onnxc_tensor {data; rank; dims}
+  auto *fn = llvm::Function::Create(llvm::FunctionType::get(i32, {ptrTy, ptrTy, ptrTy}, false),
+                                    llvm::GlobalValue::ExternalLinkage, sig.name + "_run_dynamic", m);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", fn));
+  EntryChecks checks{b};
+  std::vector<llvm::Value *> args, outDims;
+  auto tensors = [&](llvm::Value *array, const std::vector<TensorSignature> &ts, int nullCode, bool outputs) {
+    if (ts.empty())
+      return;
+    checks.failIf(b.CreateIsNull(array), nullCode);
+    for (size_t i = 0; i < ts.size(); ++i) {
+      llvm::Value *t = b.CreateConstGEP1_64(tensorTy, array, i);
+      llvm::Value *data = b.CreateLoad(ptrTy, b.CreateStructGEP(tensorTy, t, 0));
+      checks.failIf(b.CreateIsNull(data), nullCode);
+      llvm::Value *rank = b.CreateLoad(i32, b.CreateStructGEP(tensorTy, t, 1));
+      checks.failIf(b.CreateICmpNE(rank, llvm::ConstantInt::get(i32, ts[i].dims.size())), ONNXC_ERR_SHAPE_CODE);
+      llvm::Value *dims = b.CreateLoad(ptrTy, b.CreateStructGEP(tensorTy, t, 2));
+      if (!ts[i].dims.empty())
+        checks.failIf(b.CreateIsNull(dims), ONNXC_ERR_SHAPE_CODE);
+      if (!outputs)
+        for (size_t d = 0; d < ts[i].dims.size(); ++d)
+          checks.failIf(b.CreateICmpNE(b.CreateLoad(i64, b.CreateConstGEP1_64(i64, dims, d)),
+                                       llvm::ConstantInt::get(i64, ts[i].maxDims[d])),
+                        ONNXC_ERR_SHAPE_CODE);
+      args.push_back(data);
+      if (outputs)
+        outDims.push_back(dims);
+    }
+  };
+  tensors(fn->getArg(0), sig.inputs, 1, false);
+  tensors(fn->getArg(1), sig.outputs, 2, true);
+  llvm::Value *runtimeDims = checks.runtimeDims(sig);
+  if (sig.runtimeDimCount)
+    args.push_back(runtimeDims);
+  checks.workspace(sig, fn->getArg(2));
+  args.push_back(fn->getArg(2));
+  b.CreateCall(impl, args);
+  size_t next = 0;
+  for (size_t i = 0; i < sig.outputs.size(); ++i)
+    for (size_t d = 0; d < sig.outputs[i].dims.size(); ++d) {
+      llvm::Value *v = sig.outputs[i].dims[d] >= 0
+                           ? (llvm::Value *)llvm::ConstantInt::get(i64, sig.outputs[i].dims[d])
+                           : b.CreateLoad(i64, b.CreateConstGEP1_64(i64, runtimeDims, next++));
+      b.CreateStore(v, b.CreateConstGEP1_64(i64, outDims[i], d));
+    }
+  b.CreateRet(llvm::ConstantInt::get(i32, 0));
 }
 
 void addAbiEntryPoints(llvm::Module &m, const ModelSignature &sig, llvm::StringRef implName) {
@@ -128,6 +217,7 @@ void addAbiEntryPoints(llvm::Module &m, const ModelSignature &sig, llvm::StringR
   std::vector<llvm::Value *> args = emitArgumentChecks(b, sig, runFn->getArg(0), runFn->getArg(1), runFn->getArg(2));
   b.CreateCall(impl, args);
   b.CreateRet(llvm::ConstantInt::get(i32, 0));
+  addRunDynamic(m, sig, impl);
 }
 
 /// `s` made safe for a C comment on one line.
@@ -157,8 +247,13 @@ std::string emitHeader(const ModelSignature &sig) {
   auto list = [&](const char *kind, const std::vector<TensorSignature> &ts) {
     for (size_t i = 0; i < ts.size(); ++i) {
       os << " *   " << kind << " " << i << ": '" << commentSafe(ts[i].name) << "' type " << ts[i].elemType << " [";
-      for (size_t d = 0; d < ts[i].dims.size(); ++d)
-        os << (d ? "x" : "") << ts[i].dims[d];
+      for (size_t d = 0; d < ts[i].dims.size(); ++d) {
+        os << (d ? "x" : "");
+        if (ts[i].dims[d] < 0) // known at run time, up to the bound
+          os << "<=" << ts[i].maxDims[d];
+        else
+          os << ts[i].dims[d];
+      }
       os << "]\n";
     }
   };
@@ -187,8 +282,16 @@ std::string emitHeader(const ModelSignature &sig) {
        << "/* " << sig.name << "_run_async on the default stream, then waits for it. */\n";
   else
     os << "/* Runs the model; returns 0 or an ONNXC_ERR_* code. */\n";
-  os << "int " << sig.name << "_run(const void *const *inputs, void *const *outputs, void *workspace);\n\n"
-     << "#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
+  os << "int " << sig.name << "_run(const void *const *inputs, void *const *outputs, void *workspace);\n\n";
+  if (!sig.cuda)
+    os << "/* Runs the model on tensors with their dims: checks every rank and input dim,\n"
+       << " * writes each output's dims (a dim marked <=N above is known only at run time;\n"
+       << " * its output needs room for N, and elements past the written dims are zero).\n"
+       << " * Returns 0 or an ONNXC_ERR_* code (ONNXC_ERR_SHAPE for wrong ranks or dims). */\n"
+       << "#define " << sig.name << "_HAS_RUN_DYNAMIC 1\n"
+       << "int " << sig.name
+       << "_run_dynamic(const onnxc_tensor *inputs, onnxc_tensor *outputs, void *workspace);\n\n";
+  os << "#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
   return s;
 }
 

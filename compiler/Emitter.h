@@ -17,7 +17,8 @@ namespace onnxc {
 struct TensorSignature {
   std::string name;
   int32_t elemType; // ONNX TensorProto data type
-  std::vector<int64_t> dims;
+  std::vector<int64_t> dims;    // -1 where known only at run time
+  std::vector<int64_t> maxDims; // the bounds (= dims where static)
 };
 
 /// What the header and NAME_info describe.
@@ -27,12 +28,16 @@ struct ModelSignature {
   uint64_t workspaceSize = 0;
   uint64_t workspaceAlign = 64; // the target's
   bool cuda = false;            // CUDA entry points (load, unload, run_async)
+  /// Entries of the hidden last result that carries the run-time dims of
+  /// the outputs (the -1 dims, in output order); 0 when every dim is static.
+  size_t runtimeDimCount = 0;
 };
 
 /// Reads names, types and shapes of the imported function (tensor form).
 ModelSignature signatureOf(mlir::func::FuncOp func, const std::string &name);
 
-/// Adds NAME_run (argument checks, then a call to `implName`) and NAME_info.
+/// Adds NAME_run and NAME_run_dynamic (argument checks, then a call to
+/// `implName`) and NAME_info.
 void addAbiEntryPoints(llvm::Module &module, const ModelSignature &sig,
                        llvm::StringRef implName);
 

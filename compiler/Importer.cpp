@@ -1,5 +1,6 @@
 // Imports an ONNX ModelProto into a func.func of onnx dialect ops (checks, topological order).
 #include "compiler/Importer.h"
+#include "dialects/onnx/NarrowTypes.h"
 #include "compiler/GraphImporter.h"
 #include "compiler/TensorImport.h"
 #include "dialects/onnx/OnnxDialect.h"
@@ -88,6 +89,9 @@ static LogicalResult withCleanDiagnostics(MLIRContext &ctx, function_ref<Logical
 
 FailureOr<SmallVector<Value>> GraphImporter::buildOp(StringRef opType, ArrayRef<Value> inputs,
                                                      ArrayRef<NamedAttribute> attrs, Location loc) {
+  if (options.failOpBuildAt > 0 && ++opsBuilt == options.failOpBuildAt)
+    return emitError(loc) << "injected failure of op " << opsBuilt << " (" << opType << ", --inject-op-failure)",
+           failure();
   std::string name = ("onnx." + opType).str();
   std::optional<RegisteredOperationName> opName = RegisteredOperationName::lookup(name, &ctx);
   auto *info = opName ? opName->getInterface<onnx::OnnxOp>() : nullptr;
@@ -122,6 +126,18 @@ FailureOr<SmallVector<Value>> GraphImporter::buildOp(StringRef opType, ArrayRef<
                                        types);
       })))
     return failure();
+  if (!onnx::opTakesNarrowTypes(opType)) {
+    SmallVector<Type> all(types);
+    for (Value v : operands)
+      all.push_back(v.getType());
+    for (Type t : all)
+      if (auto shaped = dyn_cast<ShapedType>(t); shaped && onnx::isNarrowType(shaped.getElementType()))
+        return emitError(loc) << opType << " does not take "
+                              << onnx::onnxTypeName(onnx::onnxCodeFromElementType(shaped.getElementType()))
+                              << " tensors (onnxc moves and converts them: Cast, QuantizeLinear, "
+                                 "DequantizeLinear and data-movement ops)",
+               failure();
+  }
   for (auto [i, t] : llvm::enumerate(types)) {
     auto shaped = dyn_cast<ShapedType>(t);
     if (!shaped || !shaped.hasStaticShape() || !shaped.getElementType().isIntOrFloat())
@@ -168,17 +184,6 @@ Value GraphImporter::none(Location loc) { return onnx::NoValueOp::create(b, loc)
 
 namespace {
 
-/// The location every op built for a node carries: the node name, with the
-/// op type nested inside (see compiler/Diagnostics.cpp).
-Location nodeLoc(MLIRContext &ctx, const ::onnx::NodeProto &node, size_t index) {
-  std::string name = node.name().empty() ? node.op_type() + "_" + std::to_string(index) : node.name();
-  return NameLoc::get(StringAttr::get(&ctx, name), NameLoc::get(StringAttr::get(&ctx, node.op_type())));
-}
-
-Location valueLoc(MLIRContext &ctx, StringRef name, StringRef kind) {
-  return NameLoc::get(StringAttr::get(&ctx, name), NameLoc::get(StringAttr::get(&ctx, kind)));
-}
-
 /// The static tensor type of a graph input, with --input-shape overrides.
 FailureOr<RankedTensorType> inputType(MLIRContext &ctx, const ::onnx::ValueInfoProto &vi,
                                       const ImportOptions &options, Location loc) {
@@ -190,7 +195,7 @@ FailureOr<RankedTensorType> inputType(MLIRContext &ctx, const ::onnx::ValueInfoP
   Type elem = onnx::elementTypeFromOnnx(&ctx, tt.elem_type());
   if (!elem)
     return emitError(loc) << "input '" << vi.name() << "' has unsupported element type "
-                          << tt.elem_type(),
+                          << onnx::onnxTypeName(tt.elem_type()),
            failure();
   SmallVector<int64_t> shape;
   auto it = options.inputShapes.find(vi.name());
@@ -218,8 +223,17 @@ FailureOr<RankedTensorType> inputType(MLIRContext &ctx, const ::onnx::ValueInfoP
   for (int64_t d : shape)
     if (d < 0)
       return emitError(loc) << "input '" << vi.name() << "' has a negative dimension", failure();
-  if (!onnx::checkedProduct(shape))
-    return emitError(loc) << "input '" << vi.name() << "' has too many elements", failure();
+  // Bytes of the nonzero dims: a 0 dim must not hide absurd others.
+  int64_t bytes = elem.isIntOrFloat() ? llvm::divideCeil(elem.getIntOrFloatBitWidth(), 8) : 1;
+  for (int64_t d : shape)
+    if (d != 0 && llvm::MulOverflow(bytes, d, bytes))
+      return emitError(loc) << "input '" << vi.name() << "' has too many elements", failure();
+  if (bytes > options.maxTensorBytes)
+    return emitError(loc) << "input '" << vi.name() << "' (" << RankedTensorType::get(shape, elem) << ") needs "
+                          << bytes << " bytes" << (llvm::is_contained(shape, 0) ? " not counting its 0 dims" : "")
+                          << ", more than the limit of " << options.maxTensorBytes
+                          << " (raise it with --max-tensor-bytes)",
+           failure();
   return RankedTensorType::get(shape, elem);
 }
 
@@ -242,55 +256,6 @@ LogicalResult checkBoundValue(const ::onnx::ValueInfoProto &vi, ShapedType value
     return emitError(loc) << "the value bound to input '" << vi.name() << "' has shape "
                           << value.getShape() << ", which disagrees with the declared shape";
   return success();
-}
-
-/// Node indices in an order where every input is defined before use.
-FailureOr<SmallVector<int>> topologicalOrder(MLIRContext &ctx, const ::onnx::GraphProto &graph,
-                                             const llvm::StringSet<> &available) {
-  llvm::StringMap<int> producer;
-  for (int i = 0; i < graph.node_size(); ++i)
-    for (const std::string &out : graph.node(i).output()) {
-      if (out.empty())
-        continue;
-      if (available.contains(out) || !producer.try_emplace(out, i).second)
-        return emitError(nodeLoc(ctx, graph.node(i), i))
-                   << "value '" << out << "' is produced more than once",
-               failure();
-    }
-  // Iterative DFS: 0 = new, 1 = on the stack, 2 = done.
-  SmallVector<int> state(graph.node_size(), 0), order;
-  for (int root = 0; root < graph.node_size(); ++root) {
-    if (state[root])
-      continue;
-    SmallVector<std::pair<int, int>> stack{{root, 0}};
-    state[root] = 1;
-    while (!stack.empty()) {
-      auto &[node, next] = stack.back();
-      const auto &proto = graph.node(node);
-      if (next < proto.input_size()) {
-        const std::string &in = proto.input(next++);
-        if (in.empty() || available.contains(in))
-          continue;
-        auto p = producer.find(in);
-        if (p == producer.end())
-          return emitError(nodeLoc(ctx, proto, node)) << "input '" << in << "' is not defined",
-                 failure();
-        if (state[p->second] == 1)
-          return emitError(nodeLoc(ctx, proto, node))
-                     << "the graph has a cycle through value '" << in << "'",
-                 failure();
-        if (state[p->second] == 0) {
-          state[p->second] = 1;
-          stack.push_back({p->second, 0});
-        }
-        continue;
-      }
-      state[node] = 2;
-      order.push_back(node);
-      stack.pop_back();
-    }
-  }
-  return order;
 }
 
 } // namespace
@@ -327,12 +292,11 @@ OwningOpRef<ModuleOp> importModel(MLIRContext &ctx, const ::onnx::ModelProto &mo
   OpBuilder b(&ctx);
   OwningOpRef<ModuleOp> module = ModuleOp::create(unknown);
   b.setInsertionPointToEnd(module->getBody());
-  llvm::StringMap<Value> values;
-  llvm::StringSet<> available;
-  GraphImporter importer(ctx, b, options.maxTensorBytes);
+  Scope scope;
+  GraphImporter importer(ctx, b, options, opset);
 
   // Runtime inputs: graph inputs that are not initializers.
-  llvm::StringSet<> initializerNames;
+  llvm::StringSet<> initializerNames, declared;
   for (const auto &init : graph.initializer())
     initializerNames.insert(init.name());
   SmallVector<Type> argTypes;
@@ -345,17 +309,16 @@ OwningOpRef<ModuleOp> importModel(MLIRContext &ctx, const ::onnx::ModelProto &mo
       boundDecls[vi.name()] = &vi;
       continue;
     }
-    if (vi.name().empty() || available.contains(vi.name()))
+    if (vi.name().empty() || !declared.insert(vi.name()).second)
       return emitError(unknown) << "graph input '" << vi.name() << "' is empty or repeated", nullptr;
     auto t = inputType(ctx, vi, options, valueLoc(ctx, vi.name(), "input"));
     if (failed(t))
       return nullptr;
     argTypes.push_back(*t);
     argNames.push_back(vi.name());
-    available.insert(vi.name());
   }
   for (auto &[name, shape] : options.inputShapes)
-    if (!available.contains(name))
+    if (!declared.contains(name))
       return emitError(unknown) << "--input-shape names '" << name << "', which is not a model input",
              nullptr;
   for (auto &[name, tensor] : options.boundInputs)
@@ -368,30 +331,11 @@ OwningOpRef<ModuleOp> importModel(MLIRContext &ctx, const ::onnx::ModelProto &mo
   Block *entry = func.addEntryBlock();
   b.setInsertionPointToStart(entry);
   for (auto [i, name] : llvm::enumerate(argNames)) {
-    values[name] = entry->getArgument(i);
+    scope.values[name] = entry->getArgument(i);
     func.setArgAttr(i, onnx::kValueNameAttr, b.getStringAttr(name));
   }
-
-  int64_t constantBytes = 0;
-  for (const auto &init : graph.initializer()) {
-    Location loc = valueLoc(ctx, init.name(), "initializer");
-    auto attr = importTensor(ctx, init, options.externalData);
-    if (!attr)
-      return emitError(loc) << "initializer '" << init.name()
-                            << "': " << llvm::toString(attr.takeError()),
-             nullptr;
-    auto st = cast<ShapedType>(attr->getType());
-    constantBytes += st.getNumElements() * std::max<int64_t>(1, st.getElementTypeBitWidth() / 8);
-    if (constantBytes > options.maxConstantBytes)
-      return emitError(loc) << "constants exceed the limit of " << options.maxConstantBytes
-                            << " bytes (raise it with --max-constant-bytes)",
-             nullptr;
-    if (available.contains(init.name()) && !values.count(init.name()))
-      return emitError(loc) << "initializer '" << init.name() << "' is defined twice", nullptr;
-    values[init.name()] = onnx::ConstantOp::create(b, loc, *attr);
-    available.insert(init.name());
-  }
-
+  if (failed(importer.importInitializers(graph, scope)))
+    return nullptr;
   for (auto &[name, tensor] : options.boundInputs) {
     Location loc = valueLoc(ctx, name, "input");
     auto attr = importTensor(ctx, *tensor);
@@ -400,70 +344,21 @@ OwningOpRef<ModuleOp> importModel(MLIRContext &ctx, const ::onnx::ModelProto &mo
              nullptr;
     if (failed(checkBoundValue(*boundDecls[name], cast<ShapedType>(attr->getType()), loc)))
       return nullptr;
-    values[name] = onnx::ConstantOp::create(b, loc, *attr);
-    available.insert(name);
+    scope.values[name] = onnx::ConstantOp::create(b, loc, *attr);
   }
-
-  auto order = topologicalOrder(ctx, graph, available);
-  if (failed(order))
+  if (failed(importer.importNodes(graph, scope)))
     return nullptr;
-  llvm::StringMap<std::string> unsupportedValues;
-  for (int index : *order) {
-    const ::onnx::NodeProto &node = graph.node(index);
-    Location loc = nodeLoc(ctx, node, index);
-    if (!node.domain().empty() && node.domain() != "ai.onnx")
-      return emitError(loc) << "unsupported op " << node.op_type() << " from domain '" << node.domain()
-                            << "'",
-             nullptr;
-    NodeState state{node.op_type(), {}, {}, loc, opset, std::nullopt, node.output_size()};
-    for (const std::string &in : node.input()) {
-      if (in.empty()) {
-        state.inputs.push_back(Value());
-        continue;
-      }
-      if (auto u = unsupportedValues.find(in); u != unsupportedValues.end())
-        return emitError(loc) << "input '" << in << "' is " << u->second, nullptr;
-      state.inputs.push_back(values.lookup(in));
-    }
-    for (const auto &a : node.attribute()) {
-      if (a.name().empty())
-        return emitError(loc) << "an attribute has no name", nullptr;
-      auto attr = importAttribute(ctx, a);
-      if (!attr)
-        return emitError(loc) << llvm::toString(attr.takeError()), nullptr;
-      state.attrs.set(a.name(), *attr);
-    }
-    if (failed(importer.upgrade(state)))
-      return nullptr;
-    if (!state.results && failed(importer.decompose(state)))
-      return nullptr;
-    SmallVector<Value> results;
-    if (state.results) {
-      results = *state.results;
-    } else {
-      auto built = importer.buildOp(state.opType, state.inputs, state.attrs.getAttrs(), loc);
-      if (failed(built))
-        return nullptr;
-      results = *built;
-    }
-    for (int i = 0; i < node.output_size(); ++i) {
-      const std::string &out = node.output(i);
-      if (out.empty())
-        continue;
-      if (i < (int)results.size())
-        values[out] = results[i];
-      else
-        unsupportedValues[out] = "output " + std::to_string(i) + " of " + node.op_type() +
-                                 ", which onnxc does not compute";
-    }
-  }
 
   SmallVector<Value> results;
   for (const auto &out : graph.output()) {
-    Value v = values.lookup(out.name());
-    if (auto u = unsupportedValues.find(out.name()); !v && u != unsupportedValues.end())
+    Value v = scope.lookup(out.name());
+    if (scope.sequence(out.name()))
+      return emitError(scope.sequenceMaker(out.name()))
+                 << "graph output '" << out.name() << "' is a sequence; onnxc outputs tensors only",
+             nullptr;
+    if (const std::string *why = scope.whyMissing(out.name()); !v && why)
       return emitError(valueLoc(ctx, out.name(), "output"))
-                 << "graph output '" << out.name() << "' is " << u->second,
+                 << "graph output '" << out.name() << "' is " << *why,
              nullptr;
     if (!v)
       return emitError(valueLoc(ctx, out.name(), "output"))
@@ -473,10 +368,42 @@ OwningOpRef<ModuleOp> importModel(MLIRContext &ctx, const ::onnx::ModelProto &mo
   }
   if (results.empty())
     return emitError(unknown) << "the graph has no outputs", nullptr;
+  // Outputs sized at run time: their actual dims travel in one hidden last result.
+  SmallVector<Value> dimValues;
+  SmallVector<SmallVector<int64_t>> runtimeDimsOf(results.size());
+  for (auto [i, v] : llvm::enumerate(results))
+    if (auto it = importer.runtimeDims.find(v); it != importer.runtimeDims.end())
+      for (auto [d, dim] : llvm::enumerate(it->second))
+        if (dim) {
+          runtimeDimsOf[i].push_back(d);
+          auto one = importer.buildOp("Reshape", {dim, importer.constI64({1}, unknown)}, {}, unknown);
+          if (failed(one))
+            return nullptr;
+          dimValues.push_back((*one)[0]);
+        }
+  if (!dimValues.empty()) {
+    if (options.noRuntimeDims) {
+      size_t first = llvm::find_if(runtimeDimsOf, [](auto &d) { return !d.empty(); }) - runtimeDimsOf.begin();
+      return emitError(valueLoc(ctx, graph.output(first).name(), "output"))
+                 << "graph output '" << graph.output(first).name()
+                 << "' is sized at run time; outputs sized at run time (NonZero, Compress, Unique, "
+                    "NonMaxSuppression) are not supported on this target",
+             nullptr;
+    }
+    auto all = importer.buildOp("Concat", dimValues, {b.getNamedAttr("axis", b.getI64IntegerAttr(0))}, unknown);
+    if (failed(all))
+      return nullptr;
+    results.push_back((*all)[0]);
+  }
   func::ReturnOp::create(b, unknown, results);
   func.setFunctionType(b.getFunctionType(argTypes, ValueRange(results).getTypes()));
-  for (auto [i, out] : llvm::enumerate(graph.output()))
+  for (auto [i, out] : llvm::enumerate(graph.output())) {
     func.setResultAttr(i, onnx::kValueNameAttr, b.getStringAttr(out.name()));
+    if (!runtimeDimsOf[i].empty())
+      func.setResultAttr(i, onnx::kRuntimeDimsAttr, b.getDenseI64ArrayAttr(runtimeDimsOf[i]));
+  }
+  if (!dimValues.empty())
+    func->setAttr(onnx::kOutputDimsResultAttr, b.getUnitAttr());
   if (failed(mlir::verify(*module)))
     return nullptr;
   return module;

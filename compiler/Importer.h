@@ -31,10 +31,18 @@ struct ImportOptions {
   int64_t maxConstantBytes = int64_t(2) << 30;
   /// Largest tensor an op may produce (bytes): bounds workspaces and tables.
   int64_t maxTensorBytes = int64_t(64) << 30;
+  /// The target cannot return outputs sized at run time (CUDA, for now).
+  bool noRuntimeDims = false;
+  /// The most steps a Loop whose trip count is known only at run time may
+  /// take (--max-trip-count); 0: such loops are refused.
+  int64_t maxTripCount = 0;
+  /// Testing only (--inject-op-failure): the Nth op the importer builds fails
+  /// as a rejected op would, so every error path can be walked (0: never).
+  int64_t failOpBuildAt = 0;
 };
 
 /// Highest opset of the default domain onnxc knows.
-constexpr int64_t kMaxOpset = 23;
+constexpr int64_t kMaxOpset = 28;
 /// Highest ONNX IR version onnxc knows.
 constexpr int64_t kMaxIrVersion = 13;
 

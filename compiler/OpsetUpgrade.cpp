@@ -240,7 +240,13 @@ LogicalResult GraphImporter::upgrade(NodeState &n) {
     if (v < 13 && failed(intsAttrToInput(*this, n, "split", 1)))
       return failure();
     bool hasSplit = n.inputs.size() > 1 && n.inputs[1];
-    if (!hasSplit && !n.attrs.get("num_outputs"))
+    auto given = dyn_cast_or_null<IntegerAttr>(n.attrs.get("num_outputs"));
+    // The spec ties num_outputs to the node's output count; a larger value would only
+    // make shape inference size pieces nobody reads (a fuzzed 3e9 exhausted memory).
+    if (given && given.getInt() != n.numOutputs)
+      return emitError(n.loc) << "Split's num_outputs (" << given.getInt()
+                              << ") must equal the node's output count (" << n.numOutputs << ")";
+    if (!hasSplit && !given)
       n.attrs.set("num_outputs", Builder(&ctx).getI64IntegerAttr(n.numOutputs));
     return success();
   }

@@ -45,6 +45,8 @@ void addOnnxPasses(OpPassManager &pm) {
 }
 
 void addLinalgPasses(OpPassManager &pm) {
+  // After the C signature is read (Driver.cpp): it names the narrow types.
+  pm.addPass(onnx::createLowerNarrowTypes());
   pm.addPass(lowering::createLowerOnnxToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(codegen::createFuseElementwise());

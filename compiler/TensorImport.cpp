@@ -1,6 +1,7 @@
 // Converts ONNX TensorProto / AttributeProto into MLIR attributes, checking every size.
 #include "compiler/TensorImport.h"
 #include "compiler/ExternalData.h"
+#include "dialects/onnx/NarrowTypes.h"
 #include "dialects/onnx/OnnxUtils.h"
 
 #include "mlir/IR/Builders.h"
@@ -20,6 +21,33 @@ static constexpr int64_t kDenseLimit = 4096;
 
 static llvm::Error err(const llvm::Twine &msg) {
   return createStringError(llvm::inconvertibleErrorCode(), msg);
+}
+
+/// A narrow-type tensor (float8, float4, int4, int2) from its stored bytes:
+/// one per element for the 8-bit types, packed low bits first below that.
+/// int32_data holds one stored byte per entry (or one element per entry).
+static llvm::Expected<ElementsAttr> narrowTensor(RankedTensorType type, const onnx::NarrowFormat &f,
+                                                 llvm::ArrayRef<uint8_t> stored, int64_t count) {
+  int64_t bytes = onnx::storageBytes(type.getElementType(), count);
+  bool unpacked = f.bits < 8 && (int64_t)stored.size() == count && count != bytes;
+  if ((int64_t)stored.size() != bytes && !unpacked)
+    return err("the data has " + llvm::Twine(stored.size()) + " bytes, " + llvm::Twine(bytes) +
+               " expected for its dims and type");
+  unsigned mask = (1u << f.bits) - 1, perByte = 8 / f.bits;
+  SmallVector<APInt> codes;
+  codes.reserve(count);
+  for (int64_t i = 0; i < count; ++i) {
+    unsigned code = unpacked ? stored[i] & mask : (stored[i / perByte] >> (f.bits * (i % perByte))) & mask;
+    codes.push_back(APInt(f.bits, code));
+  }
+  Type elem = type.getElementType();
+  if (auto ft = dyn_cast<FloatType>(elem)) {
+    SmallVector<APFloat> values;
+    for (const APInt &c : codes)
+      values.push_back(APFloat(ft.getFloatSemantics(), c));
+    return cast<ElementsAttr>(DenseElementsAttr::get(type, values));
+  }
+  return cast<ElementsAttr>(DenseElementsAttr::get(type, codes));
 }
 
 /// Dense attribute from typed proto fields (float_data, int32_data, ...).
@@ -53,16 +81,20 @@ llvm::Expected<ElementsAttr> importTensor(MLIRContext &ctx, const ::onnx::Tensor
     return err("string tensors are not supported");
   Type elem = onnx::elementTypeFromOnnx(&ctx, t.data_type());
   if (!elem)
-    return err("unsupported tensor data type " + llvm::Twine(t.data_type()));
+    return err("unsupported tensor data type " + onnx::onnxTypeName(t.data_type()));
   SmallVector<int64_t> dims(t.dims().begin(), t.dims().end());
   for (int64_t d : dims)
     if (d < 0)
       return err("negative dimension " + llvm::Twine(d));
   auto count = onnx::checkedProduct(dims);
-  unsigned elemBytes = elem.isInteger(1) ? 1 : (elem.getIntOrFloatBitWidth() + 7) / 8;
-  int64_t bytes;
-  if (!count || llvm::MulOverflow(*count, (int64_t)elemBytes, bytes))
+  unsigned elemBits = elem.isInteger(1) ? 8 : elem.getIntOrFloatBitWidth();
+  const onnx::NarrowFormat *narrow = onnx::narrowFormat(elem);
+  if (narrow)
+    elemBits = narrow->bits;
+  int64_t bits;
+  if (!count || llvm::MulOverflow(*count, (int64_t)elemBits, bits))
     return err("element count overflows");
+  int64_t bytes = (bits + 7) / 8;
   auto type = RankedTensorType::get(dims, elem);
   std::optional<llvm::StringRef> bytesOf; // raw_data, or the external file's bytes
   if (t.has_data_location() && t.data_location() == ::onnx::TensorProto::EXTERNAL) {
@@ -76,6 +108,15 @@ llvm::Expected<ElementsAttr> importTensor(MLIRContext &ctx, const ::onnx::Tensor
     bytesOf = llvm::StringRef(t.raw_data());
   }
 
+  if (narrow) {
+    SmallVector<uint8_t> stored;
+    if (bytesOf)
+      stored.assign(bytesOf->bytes_begin(), bytesOf->bytes_end());
+    else
+      for (int32_t v : t.int32_data())
+        stored.push_back((uint8_t)v);
+    return narrowTensor(type, *narrow, stored, *count);
+  }
   if (bytesOf) {
     llvm::StringRef raw = *bytesOf;
     if ((int64_t)raw.size() != bytes)

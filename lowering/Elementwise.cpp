@@ -184,6 +184,10 @@ SCALAR(GreaterOrEqualOp, operandScalar(s, op.getA()).compare(arith::CmpFPredicat
 SCALAR(AndOp, arith::AndIOp::create(s.b, s.loc, a[0], a[1]))
 SCALAR(OrOp, arith::OrIOp::create(s.b, s.loc, a[0], a[1]))
 SCALAR(XorOp, arith::XOrIOp::create(s.b, s.loc, a[0], a[1]))
+SCALAR(BitwiseAndOp, arith::AndIOp::create(s.b, s.loc, a[0], a[1]))
+SCALAR(BitwiseOrOp, arith::OrIOp::create(s.b, s.loc, a[0], a[1]))
+SCALAR(BitwiseXorOp, arith::XOrIOp::create(s.b, s.loc, a[0], a[1]))
+SCALAR(BitwiseNotOp, arith::XOrIOp::create(s.b, s.loc, a[0], s.c(-1)))
 SCALAR(PReluOp, s.select(s.lessThanZero(a[0]), s.mul(a[1], a[0]), a[0]))
 SCALAR(WhereOp, s.select(a[0], a[1], a[2]))
 #undef SCALAR
@@ -415,7 +419,7 @@ void populateElementwisePatterns(RewritePatternSet &patterns) {
       AtanOp, SinhOp, CoshOp, AsinhOp, AcoshOp, AtanhOp, RoundOp, SignOp, MishOp, NotOp,
       CeluOp, ThresholdedReluOp, ShrinkOp, IsNaNOp, IsInfOp, GeluOp, EqualOp, LessOp,
       LessOrEqualOp, GreaterOp, GreaterOrEqualOp, AndOp, OrOp, XorOp, PReluOp, WhereOp, ModOp,
-      BitShiftOp, MaxOp, MinOp, SumOp, MeanOp>(patterns);
+      BitShiftOp, MaxOp, MinOp, SumOp, MeanOp, BitwiseAndOp, BitwiseOrOp, BitwiseXorOp, BitwiseNotOp>(patterns);
 }
 
 } // namespace onnxc::lowering

@@ -1,4 +1,4 @@
-// Lowers CumSum (a loop over the axis), ScatterElements/ScatterND (loops of tensor.insert), TopK (ranks, then a scatter) and Einsum (one generic).
+// Lowers CumSum and CumProd (a loop over the axis), ScatterElements/ScatterND (loops of tensor.insert), TopK (ranks, then a scatter) and Einsum (one generic).
 #include "dialects/onnx/Einsum.h"
 #include "dialects/onnx/OnnxDialect.h"
 #include "dialects/onnx/OnnxUtils.h"
@@ -38,11 +38,14 @@ Value combine(OpBuilder &b, Location loc, StringRef kind, Value x, Value y, Type
   return castTo(b, loc, r, elem);
 }
 
-/// Running sum: out[first] = x[first] (or 0 when exclusive), then
-/// out[k] = out[previous] + x[k (or previous when exclusive)] slice by slice.
-struct CumSumLowering : OpConversionPattern<CumSumOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(CumSumOp op, OpAdaptor adaptor,
+/// Running sum (CumSum) or product (CumProd): out[first] = x[first] (or the
+/// identity when exclusive), then out[k] = out[previous] op x[k (or previous
+/// when exclusive)] slice by slice.
+template <typename OpTy> struct CumulativeLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  using OpAdaptor = typename OpTy::Adaptor;
+  static constexpr bool isProduct = std::is_same_v<OpTy, CumProdOp>;
+  LogicalResult matchAndRewrite(OpTy op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
@@ -55,8 +58,6 @@ struct CumSumLowering : OpConversionPattern<CumSumOp> {
       return success();
     }
     bool reverse = op.getReverse(), exclusive = op.getExclusive();
-    if (exclusive && type.getElementType().isUnsignedInteger())
-      return rewriter.notifyMatchFailure(op, "unsigned exclusive CumSum");
     SmallVector<int64_t> sliceShape(type.getShape());
     sliceShape[axis] = 1;
     auto sliceType = RankedTensorType::get(sliceShape, type.getElementType());
@@ -77,7 +78,10 @@ struct CumSumLowering : OpConversionPattern<CumSumOp> {
     };
     int64_t first = reverse ? n - 1 : 0;
     Value init = exclusive ? linalg::FillOp::create(rewriter, loc,
-                                                    scalarConstant(rewriter, loc, signlessType(type.getElementType()), 0),
+                                                    castTo(rewriter, loc,
+                                                           scalarConstant(rewriter, loc, signlessType(type.getElementType()),
+                                                                          isProduct ? 1 : 0),
+                                                           type.getElementType()),
                                                     emptyTensor(rewriter, loc, sliceType))
                                  .getResult(0)
                            : extract(rewriter, loc, adaptor.getX(), rewriter.getIndexAttr(first));
@@ -95,7 +99,7 @@ struct CumSumLowering : OpConversionPattern<CumSumOp> {
           Value sum = elementwise(b, l, sliceType,
                                   {extract(b, l, acc[0], prev), extract(b, l, adaptor.getX(), exclusive ? prev : k)},
                                   [&](OpBuilder &nb, Location nl, ValueRange a) {
-                                    return combine(nb, nl, "add", a[0], a[1], elem);
+                                    return combine(nb, nl, isProduct ? "mul" : "add", a[0], a[1], elem);
                                   });
           scf::YieldOp::create(b, l, insert(b, l, sum, acc[0], k));
         });
@@ -330,7 +334,7 @@ struct EinsumLowering : OpConversionPattern<EinsumOp> {
 } // namespace
 
 void populateIndexingPatterns(RewritePatternSet &patterns) {
-  patterns.add<CumSumLowering, ScatterElementsLowering, ScatterNDLowering, TopKLowering, EinsumLowering>(
+  patterns.add<CumulativeLowering<CumSumOp>, CumulativeLowering<CumProdOp>, ScatterElementsLowering, ScatterNDLowering, TopKLowering, EinsumLowering>(
       patterns.getContext());
 }
 

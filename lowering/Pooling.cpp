@@ -13,6 +13,19 @@ using namespace onnxc::onnx;
 namespace onnxc::lowering {
 namespace {
 
+/// Windowed pools read one slice per kernel element: at most this many.
+constexpr int64_t kMaxWindowElements = 4096;
+
+/// Fails with an error when `op`'s kernel has more than kMaxWindowElements elements.
+LogicalResult checkKernelSize(Operation *op, ArrayRef<int64_t> kernel) {
+  int64_t elements = 1;
+  for (int64_t k : kernel)
+    if (llvm::MulOverflow(elements, std::max<int64_t>(k, 1), elements) || elements > kMaxWindowElements)
+      return op->emitError() << op->getName().stripDialect() << "'s kernel has more than " << kMaxWindowElements
+                             << " elements (each is a slice of the input)";
+  return success();
+}
+
 /// Geometry plus the padded input of a windowed pool; nullopt on bad attributes.
 template <typename PoolOp>
 std::optional<std::pair<WindowGeometry, Value>>
@@ -39,6 +52,12 @@ struct MaxPoolLowering : OpConversionPattern<MaxPoolOp> {
     auto type = cast<RankedTensorType>(op.getType());
     Type elem = type.getElementType();
     Location loc = op.getLoc();
+    if (type.getNumElements() == 0) {
+      rewriter.replaceOp(op, emptyTensor(rewriter, loc, type));
+      return success();
+    }
+    if (failed(checkKernelSize(op, op.getKernelShape())))
+      return failure();
     auto padded = padForPool(rewriter, op, adaptor.getX(), scalarExtreme(rewriter, loc, elem, true));
     if (!padded)
       return rewriter.notifyMatchFailure(op, "bad window geometry");
@@ -66,6 +85,12 @@ struct AveragePoolLowering : OpConversionPattern<AveragePoolOp> {
     Location loc = op.getLoc();
     if (!isa<FloatType>(elem))
       return rewriter.notifyMatchFailure(op, "AveragePool needs a float type");
+    if (type.getNumElements() == 0) {
+      rewriter.replaceOp(op, emptyTensor(rewriter, loc, type));
+      return success();
+    }
+    if (failed(checkKernelSize(op, op.getKernelShape())))
+      return failure();
     auto padded = padForPool(rewriter, op, adaptor.getX(), scalarConstant(rewriter, loc, elem, 0));
     if (!padded)
       return rewriter.notifyMatchFailure(op, "bad window geometry");

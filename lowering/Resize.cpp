@@ -44,14 +44,14 @@ std::optional<double> sourceCoordinate(const Sampling &s, int64_t x, int64_t in,
                                        double scale, double length, double roiStart, double roiEnd) {
   StringRef c = s.coordinates;
   double xf = (double)x;
-  if (c == "align_corners")
-    return length == 1 ? 0.0 : xf * (double)(in - 1) / (length - 1);
+  if (c == "align_corners") // over the integer output size, as ONNX Runtime does
+    return out == 1 ? 0.0 : xf * (double)(in - 1) / (double)(out - 1);
   if (c == "asymmetric")
     return xf / scale;
   if (c == "tf_half_pixel_for_nn")
     return (xf + 0.5) / scale;
   if (c == "pytorch_half_pixel")
-    return length == 1 ? -0.5 : (xf + 0.5) / scale - 0.5;
+    return out == 1 ? 0.0 : (xf + 0.5) / scale - 0.5; // "length_resized > 1 ? ... : 0"
   if (c == "half_pixel_symmetric") {
     // Keeps the input's center at the output's center when the size was rounded.
     double offset = (double)in / 2 * (1 - (double)out / length);
@@ -75,6 +75,17 @@ double cubicKernel(double d, double a) {
   if (d < 2)
     return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a;
   return 0;
+}
+
+/// Most filter taps per output position (antialiased downsampling by 1 / scale needs ~2 radius / scale).
+constexpr int64_t kMaxFilterTaps = int64_t(1) << 20;
+
+/// The number of coefficients `coefficients` computes at `scale` (NaN/huge when the scale is absurd).
+double filterTaps(const Sampling &s, double scale) {
+  if (s.mode == "nearest")
+    return 2;
+  double radius = s.mode == "cubic" ? 2 : 1, stretch = s.antialias ? std::min(scale, 1.0) : 1.0;
+  return 2 * std::ceil(radius / stretch);
 }
 
 /// Coefficients of consecutive taps around x_original = base + ratio (ratio
@@ -388,6 +399,10 @@ struct ResizeLowering : OpConversionPattern<ResizeOp> {
       if (g.outSizes[d] > kMaxTapRows)
         return emitError(loc) << "resize output axis " << d << " has " << g.outSizes[d]
                               << " positions, more than the supported " << kMaxTapRows;
+    for (int64_t d = 0; d < tx.getRank(); ++d)
+      if (!(filterTaps(s, g.scales[d]) <= kMaxFilterTaps))
+        return emitError(loc) << "Resize axis " << d << " (scale " << g.scales[d] << ") needs more than "
+                              << kMaxFilterTaps << " filter taps per output position";
     for (int64_t d = 0; d < tx.getRank(); ++d) {
       AxisTaps t = axisTaps(s, g, d, tx.getDimSize(d));
       if (!isIdentity(t, tx.getDimSize(d)))

@@ -34,6 +34,21 @@ template <typename OpTy> struct ConstantLowering : OpConversionPattern<OpTy> {
     auto typed = dyn_cast_or_null<TypedAttr>(value);
     if (!typed)
       return rewriter.notifyMatchFailure(op, "value is not a compile-time constant");
+    // An unsigned splat becomes a fill of a signless scalar: linalg's fusion
+    // would turn an unsigned splat tensor into an (invalid) unsigned scalar
+    // arith.constant.
+    auto dense = dyn_cast<DenseElementsAttr>(typed);
+    auto type = dyn_cast<RankedTensorType>(typed.getType());
+    if (dense && dense.isSplat() && type && type.getElementType().isUnsignedInteger()) {
+      Location loc = op.getLoc();
+      Type elem = signlessType(type.getElementType());
+      Value scalar = arith::ConstantOp::create(rewriter, loc,
+                                               IntegerAttr::get(elem, dense.getSplatValue<APInt>()));
+      scalar = UnrealizedConversionCastOp::create(rewriter, loc, type.getElementType(), scalar).getResult(0);
+      rewriter.replaceOp(op, linalg::FillOp::create(rewriter, loc, scalar, emptyTensor(rewriter, loc, type))
+                                 .getResult(0));
+      return success();
+    }
     rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, typed);
     return success();
   }
@@ -139,6 +154,22 @@ struct CastLowering : OpConversionPattern<CastOp> {
     rewriter.replaceOp(op, elementwise(rewriter, op.getLoc(), type, adaptor.getInput(),
                                        [&](OpBuilder &b, Location l, ValueRange a) {
                                          return castScalar(b, l, a[0], from, type.getElementType());
+                                       }));
+    return success();
+  }
+};
+
+struct BitCastLowering : OpConversionPattern<BitCastOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(BitCastOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    Type from = getElementTypeOrSelf(adaptor.getInput().getType()), to = type.getElementType();
+    rewriter.replaceOp(op, elementwise(rewriter, op.getLoc(), type, adaptor.getInput(),
+                                       [&](OpBuilder &b, Location l, ValueRange a) {
+                                         Value x = castTo(b, l, a[0], signlessType(from));
+                                         Value y = arith::BitcastOp::create(b, l, signlessType(to), x);
+                                         return castTo(b, l, y, to);
                                        }));
     return success();
   }
@@ -516,7 +547,7 @@ void populateShapePatterns(RewritePatternSet &patterns) {
                ReshapeLikeLowering<SqueezeOp>, ReshapeLikeLowering<UnsqueezeOp>,
                ConstantLowering<ConstantOp>, ConstantLowering<ShapeOfOp>,
                ConstantLowering<ConstantOfShapeOp>, LargeConstantOfShapeLowering,
-               ForwardLowering<IdentityOp>, DropoutLowering, CastLowering,
+               ForwardLowering<IdentityOp>, DropoutLowering, CastLowering, BitCastLowering,
                TransposeLowering, ConcatLowering, SliceLowering, GatherLowering, GatherElementsLowering, TriluLowering, SplitLowering, EyeLikeLowering,
                BlockShuffleLowering<DepthToSpaceOp, true>, BlockShuffleLowering<SpaceToDepthOp, false>,
                GatherNDLowering, TileLowering,

@@ -9,6 +9,11 @@ PKGS=(
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm make
 )
+# Node.js and npm run ONNX Runtime (bench/, test/graphfuzz); a nodejs that already brings npm
+# (NodeSource's) conflicts with Debian's npm package, so only when either command is missing.
+if ! command -v node > /dev/null || ! command -v npm > /dev/null; then
+  PKGS+=(nodejs npm)
+fi
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

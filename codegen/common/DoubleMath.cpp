@@ -1,4 +1,4 @@
-// f64 exp, log, log1p and tanh expanded into arithmetic (range reduction and series), so double-precision models need no libm for them.
+// f64 exp, log, log1p, tanh and erf expanded into arithmetic (range reduction and series), and f64 -> 16-bit float casts through f32, so double-precision models need no libm or compiler-rt for them.
 #include "codegen/Passes.h"
 
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -150,6 +150,48 @@ Value expandTanh(F64Builder &e, Value x) {
   return math::CopySignOp::create(rewriter, e.loc, t, x);
 }
 
+/// erf(x) in three ranges (within 4 ulp of libm on [-7, 7]): |x| < 0.5, the
+/// Taylor series 2/sqrt(pi) * sum (-1)^n x^(2n+1) / (n! (2n+1)) to n = 14;
+/// |x| < 1.2, the all-positive series 2/sqrt(pi) * x * e^(-x^2) * sum
+/// (2x^2)^n / (2n+1)!! (70 terms); |x| < 6, 1 - erfc(x) with erfc(x) =
+/// e^(-x^2) / (sqrt(pi) K), K the continued fraction x + (1/2) / (x + 1 /
+/// (x + (3/2) / ...)) (300 levels); beyond, +-1. e^(-x^2) takes x^2 as an
+/// exact head plus a small tail.
+Value expandErf(F64Builder &e, Value x) {
+  PatternRewriter &rewriter = e.b;
+  Value ax = math::AbsFOp::create(rewriter, e.loc, x);
+  const double twoOverRootPi = 1.1283791670955126, oneOverRootPi = 0.5641895835477563;
+  SmallVector<double> odd; // coefficients of x^(2n+1), as a polynomial in x^2
+  double factorial = 1;
+  for (int n = 0; n <= 14; ++n) {
+    factorial *= n ? n : 1;
+    odd.push_back((n % 2 ? -1 : 1) * twoOverRootPi / (factorial * (2 * n + 1)));
+  }
+  Value small = e.mul(x, e.poly(e.mul(x, x), odd));
+  // e^(-a^2), a = |x| clamped to 6: the head keeps 26 bits so its square is exact.
+  Value a = arith::MinimumFOp::create(rewriter, e.loc, ax, e.f(6.0));
+  Value head = e.fromBits(arith::AndIOp::create(rewriter, e.loc, e.bits(a), e.i(~((int64_t(1) << 27) - 1))));
+  Value gauss = e.mul(expandExp(e, e.sub(e.f(0.0), e.mul(head, head))),
+                      expandExp(e, e.sub(e.f(0.0), e.mul(e.sub(a, head), e.add(a, head)))));
+  Value twoA2 = e.mul(e.f(2.0), e.mul(a, a));
+  Value term = e.f(1.0), sum = e.f(1.0);
+  for (int n = 1; n <= 70; ++n) {
+    term = e.mul(term, e.mul(twoA2, e.f(1.0 / (2 * n + 1))));
+    sum = e.add(sum, term);
+  }
+  Value moderate = e.mul(e.mul(e.f(twoOverRootPi), a), e.mul(gauss, sum));
+  Value fraction = a;
+  for (int k = 300; k >= 1; --k)
+    fraction = e.add(a, e.div(e.f(k / 2.0), fraction));
+  Value tail = e.sub(e.f(1.0), e.div(e.mul(gauss, e.f(oneOverRootPi)), fraction));
+  Value large = e.sel(e.cmp(arith::CmpFPredicate::OLT, ax, e.f(1.2)), moderate, tail);
+  large = arith::MinimumFOp::create(rewriter, e.loc, large, e.f(1.0));
+  large = e.sel(e.cmp(arith::CmpFPredicate::OGE, ax, e.f(6.0)), e.f(1.0), large);
+  Value result = e.sel(e.cmp(arith::CmpFPredicate::OLT, ax, e.f(0.5)), small,
+                       math::CopySignOp::create(rewriter, e.loc, large, x));
+  return e.sel(e.cmp(arith::CmpFPredicate::UNO, x, x), x, result);
+}
+
 /// Replaces an f64 `Op` (scalar or vector) with `Expand`'s arithmetic, ahead
 /// of upstream's expansions (benefit 3).
 template <typename Op, Value (*Expand)(F64Builder &, Value)>
@@ -164,11 +206,51 @@ struct ExpandF64 : OpRewritePattern<Op> {
   }
 };
 
+/// f64 -> f16/bf16 in two steps without double rounding: to f32 rounding to
+/// odd (truncate, then set the last bit when inexact), then to the narrow
+/// type. Without it LLVM calls __truncdfhf2 / __truncdfbf2.
+struct NarrowF64ThroughF32 : OpRewritePattern<arith::TruncFOp> {
+  NarrowF64ThroughF32(MLIRContext *ctx) : OpRewritePattern(ctx, /*benefit=*/3) {}
+  LogicalResult matchAndRewrite(arith::TruncFOp op, PatternRewriter &b) const override {
+    Type from = getElementTypeOrSelf(op.getIn().getType()), to = getElementTypeOrSelf(op.getType());
+    if (!from.isF64() || to.getIntOrFloatBitWidth() >= 32)
+      return b.notifyMatchFailure(op, "not f64 to a 16-bit float");
+    Location loc = op.getLoc();
+    auto like = [&](Type elem) -> Type {
+      if (auto vt = dyn_cast<VectorType>(op.getType()))
+        return VectorType::get(vt.getShape(), elem);
+      return elem;
+    };
+    Type f32 = like(b.getF32Type()), i32 = like(b.getI32Type());
+    auto splat = [&](Type t, TypedAttr a) -> Value {
+      if (auto vt = dyn_cast<VectorType>(t))
+        return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(vt, a));
+      return arith::ConstantOp::create(b, loc, a);
+    };
+    Value x = op.getIn();
+    Value nearest = arith::TruncFOp::create(b, loc, f32, x);
+    Value back = arith::ExtFOp::create(b, loc, op.getIn().getType(), nearest);
+    Value inexact = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, back, x);
+    Value away = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, math::AbsFOp::create(b, loc, back),
+                                       math::AbsFOp::create(b, loc, x));
+    Value bits = arith::BitcastOp::create(b, loc, i32, nearest);
+    bits = arith::SelectOp::create(b, loc, away, arith::SubIOp::create(b, loc, bits, splat(i32, b.getI32IntegerAttr(1))),
+                                   bits);
+    bits = arith::SelectOp::create(b, loc, inexact, arith::OrIOp::create(b, loc, bits, splat(i32, b.getI32IntegerAttr(1))),
+                                   bits);
+    Value odd = arith::BitcastOp::create(b, loc, f32, bits);
+    b.replaceOpWithNewOp<arith::TruncFOp>(op, op.getType(), odd);
+    return success();
+  }
+};
+
 } // namespace
 
 void populateDoubleMathPatterns(RewritePatternSet &patterns) {
   patterns.add<ExpandF64<math::ExpOp, expandExp>, ExpandF64<math::LogOp, expandLog>,
-               ExpandF64<math::Log1pOp, expandLog1p>, ExpandF64<math::TanhOp, expandTanh>>(patterns.getContext());
+               ExpandF64<math::Log1pOp, expandLog1p>, ExpandF64<math::TanhOp, expandTanh>, ExpandF64<math::ErfOp, expandErf>,
+               NarrowF64ThroughF32>(
+      patterns.getContext());
 }
 
 } // namespace onnxc::codegen

@@ -41,7 +41,9 @@ def ONNX_AtanhOp : ONNX_UnaryFloatOp<"Atanh", "the inverse hyperbolic tangent">;
 def ONNX_SignOp : ONNX_UnaryFloatOp<"Sign", "-1, 0 or 1 by the sign of X", AnyTensor>;
 def ONNX_RoundOp : ONNX_UnaryFloatOp<"Round", "X rounded to the nearest integer, halves to even">;
 def ONNX_MishOp : ONNX_UnaryFloatOp<"Mish", "X * tanh(softplus(X))">;
-def ONNX_NotOp : ONNX_UnaryFloatOp<"Not", "the logical negation of a bool", TensorOf<[I1]>>;
+def ONNX_NotOp : ONNX_UnaryFloatOp<"Not", "the logical negation of a bool", TensorOf<[I1]>> {
+  let hasFolder = 1;
+}
 
 // Unary activation with float attributes: Y = f(X; attrs), same type.
 // X is a float tensor, as ONNX requires (Shrink, any number, overrides it).
@@ -88,9 +90,7 @@ def ONNX_IsInfOp : ONNX_UnaryPredicateOp<"IsInf", "X is an enabled infinity",
          DefaultValuedAttr<I64Attr, "1">:$detect_positive)>;
 
 // Binary comparison with broadcasting: a bool tensor.
-class ONNX_CompareOp<string mnemonic, string what> : ONNX_BinaryOp<mnemonic, what> {
-  let hasFolder = 0;
-}
+class ONNX_CompareOp<string mnemonic, string what> : ONNX_BinaryOp<mnemonic, what>;
 def ONNX_EqualOp : ONNX_CompareOp<"Equal", "A == B">;
 def ONNX_LessOp : ONNX_CompareOp<"Less", "A < B">;
 def ONNX_LessOrEqualOp : ONNX_CompareOp<"LessOrEqual", "A <= B">;
@@ -98,16 +98,24 @@ def ONNX_GreaterOp : ONNX_CompareOp<"Greater", "A > B">;
 def ONNX_GreaterOrEqualOp : ONNX_CompareOp<"GreaterOrEqual", "A >= B">;
 def ONNX_AndOp : ONNX_BinaryOp<"And", "logical and of bools", [Commutative]> {
   let arguments = (ins TensorOf<[I1]>:$A, TensorOf<[I1]>:$B);
-  let hasFolder = 0;
 }
 def ONNX_OrOp : ONNX_BinaryOp<"Or", "logical or of bools", [Commutative]> {
   let arguments = (ins TensorOf<[I1]>:$A, TensorOf<[I1]>:$B);
-  let hasFolder = 0;
 }
 def ONNX_XorOp : ONNX_BinaryOp<"Xor", "logical exclusive or of bools", [Commutative]> {
   let arguments = (ins TensorOf<[I1]>:$A, TensorOf<[I1]>:$B);
+}
+// Bitwise ops on integers (opset 18), with broadcasting.
+class ONNX_BitwiseOp<string mnemonic, string what> : ONNX_BinaryOp<mnemonic, "bitwise " # what> {
+  let arguments = (ins TensorOf<[AnyInteger]>:$A, TensorOf<[AnyInteger]>:$B);
   let hasFolder = 0;
 }
+def ONNX_BitwiseAndOp : ONNX_BitwiseOp<"BitwiseAnd", "and">;
+def ONNX_BitwiseOrOp : ONNX_BitwiseOp<"BitwiseOr", "or">;
+def ONNX_BitwiseXorOp : ONNX_BitwiseOp<"BitwiseXor", "exclusive or">;
+def ONNX_BitwiseNotOp : ONNX_UnaryFloatOp<"BitwiseNot", "the bitwise complement of an integer",
+                                          TensorOf<[AnyInteger]>>;
+
 def ONNX_PReluOp : ONNX_InferOp<"PRelu", 2> {
   let summary = "X < 0 ? slope * X : X, slope broadcast to X";
   let arguments = (ins AnyTensor:$X, AnyTensor:$slope);

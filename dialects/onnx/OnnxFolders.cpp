@@ -1,6 +1,7 @@
 // Folders for onnx ops: constants, shape arithmetic and no-op data movement.
 #include "dialects/onnx/OnnxDialect.h"
 #include "dialects/onnx/OnnxUtils.h"
+#include "dialects/onnx/NarrowTypes.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -33,6 +34,9 @@ static SmallVector<int64_t> stridesOf(ArrayRef<int64_t> shape) {
 }
 
 /// Folds a binary op on constants with broadcasting through `fn` on APInt/APFloat.
+static Attribute floatResult(Type t, const APFloat &v) { return FloatAttr::get(t, v); }
+static Attribute floatResult(Type t, bool v) { return IntegerAttr::get(t, APInt(1, v)); }
+
 template <typename IntFn, typename FloatFn>
 static Attribute foldBinary(Operation *op, ArrayRef<Attribute> operands,
                             IntFn intFn, FloatFn floatFn) {
@@ -65,8 +69,7 @@ static Attribute foldBinary(Operation *op, ArrayRef<Attribute> operands,
         return {};
       result.push_back(IntegerAttr::get(tr.getElementType(), *r));
     } else if (auto fx = dyn_cast<FloatAttr>(x)) {
-      result.push_back(FloatAttr::get(tr.getElementType(),
-                                      floatFn(fx.getValue(), cast<FloatAttr>(y).getValue())));
+      result.push_back(floatResult(tr.getElementType(), floatFn(fx.getValue(), cast<FloatAttr>(y).getValue())));
     } else {
       return {};
     }
@@ -109,6 +112,50 @@ OpFoldResult DivOp::fold(FoldAdaptor a) {
 }
 OpFoldResult PowOp::fold(FoldAdaptor) { return {}; }
 
+/// Folds a comparison: `holds` says which orderings (-1, 0, 1) make it true;
+/// NaN compares false.
+template <typename Op>
+static Attribute foldCompare(Op op, ArrayRef<Attribute> operands, bool less, bool equal, bool greater) {
+  bool isUnsigned = getElementTypeOrSelf(op->getOperand(0).getType()).isUnsignedInteger();
+  auto pick = [&](int order) { return order < 0 ? less : order == 0 ? equal : greater; };
+  return foldBinary(
+      op, operands,
+      [&](APInt x, APInt y) -> OptInt {
+        int order = x == y ? 0 : (isUnsigned ? x.ult(y) : x.slt(y)) ? -1 : 1;
+        return APInt(1, pick(order));
+      },
+      [&](APFloat x, APFloat y) -> bool {
+        APFloat::cmpResult r = x.compare(y);
+        if (r == APFloat::cmpUnordered)
+          return false;
+        return pick(r == APFloat::cmpLessThan ? -1 : r == APFloat::cmpEqual ? 0 : 1);
+      });
+}
+OpFoldResult EqualOp::fold(FoldAdaptor a) { return foldCompare(*this, a.getOperands(), false, true, false); }
+OpFoldResult LessOp::fold(FoldAdaptor a) { return foldCompare(*this, a.getOperands(), true, false, false); }
+OpFoldResult LessOrEqualOp::fold(FoldAdaptor a) { return foldCompare(*this, a.getOperands(), true, true, false); }
+OpFoldResult GreaterOp::fold(FoldAdaptor a) { return foldCompare(*this, a.getOperands(), false, false, true); }
+OpFoldResult GreaterOrEqualOp::fold(FoldAdaptor a) {
+  return foldCompare(*this, a.getOperands(), false, true, true);
+}
+
+static APFloat noFloat(APFloat x, APFloat) { return x; } // bool ops never see floats
+OpFoldResult AndOp::fold(FoldAdaptor a) {
+  return foldBinary(*this, a.getOperands(), [](APInt x, APInt y) -> OptInt { return x & y; }, noFloat);
+}
+OpFoldResult OrOp::fold(FoldAdaptor a) {
+  return foldBinary(*this, a.getOperands(), [](APInt x, APInt y) -> OptInt { return x | y; }, noFloat);
+}
+OpFoldResult XorOp::fold(FoldAdaptor a) {
+  return foldBinary(*this, a.getOperands(), [](APInt x, APInt y) -> OptInt { return x ^ y; }, noFloat);
+}
+OpFoldResult NotOp::fold(FoldAdaptor a) {
+  auto attr = dyn_cast_or_null<DenseIntElementsAttr>(a.getX());
+  if (!attr || attr.getNumElements() > kFoldLimit)
+    return {};
+  return attr.mapValues(attr.getElementType(), [](const APInt &v) { return ~v; });
+}
+
 OpFoldResult NoValueOp::fold(FoldAdaptor) { return UnitAttr::get(getContext()); }
 OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
 OpFoldResult IdentityOp::fold(FoldAdaptor) { return getInput(); }
@@ -135,11 +182,17 @@ OpFoldResult SizeOp::fold(FoldAdaptor) {
 OpFoldResult CastOp::fold(FoldAdaptor a) {
   if (getInput().getType() == getType())
     return getInput();
+  // Narrow conversions follow ONNX's rounding and saturation rules, not
+  // APFloat's: the narrow-types pass builds them.
+  if (isNarrowType(getElementTypeOrSelf(getType())) || isNarrowType(getElementTypeOrSelf(getInput().getType())))
+    return {};
   SmallVector<Attribute> values = smallValues(a.getInput());
   if (values.empty())
     return {};
   Type to = getElementTypeOrSelf(getType());
-  bool srcUnsigned = getElementTypeOrSelf(getInput().getType()).isUnsignedInteger();
+  // Unsigned sources and bools (true is 1, not -1) widen with zeros.
+  Type fromType = getElementTypeOrSelf(getInput().getType());
+  bool srcUnsigned = fromType.isUnsignedInteger() || fromType.isInteger(1);
   SmallVector<Attribute> out;
   for (Attribute v : values) {
     if (auto i = dyn_cast<IntegerAttr>(v)) {
@@ -150,8 +203,7 @@ OpFoldResult CastOp::fold(FoldAdaptor a) {
                                                      : x.sextOrTrunc(it.getWidth())));
       } else if (auto ft = dyn_cast<FloatType>(to)) {
         APFloat f(ft.getFloatSemantics());
-        f.convertFromAPInt(i.getValue(), !srcUnsigned && i.getType().getIntOrFloatBitWidth() != 1,
-                           APFloat::rmNearestTiesToEven);
+        f.convertFromAPInt(i.getValue(), !srcUnsigned, APFloat::rmNearestTiesToEven);
         out.push_back(FloatAttr::get(to, f));
       } else {
         return {};
@@ -247,6 +299,9 @@ OpFoldResult SliceOp::fold(FoldAdaptor a) {
 }
 
 OpFoldResult GatherOp::fold(FoldAdaptor a) {
+  auto rt = dyn_cast<RankedTensorType>(getType());
+  if (!rt || !rt.hasStaticShape() || rt.getNumElements() > kFoldLimit)
+    return {};
   SmallVector<Attribute> values = smallValues(a.getData());
   auto indices = getConstantInts(getIndices());
   if (values.empty() || !indices)

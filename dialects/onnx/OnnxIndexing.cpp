@@ -1,4 +1,4 @@
-// Type inference for CumSum, ScatterElements, ScatterND, TopK, GridSample and Einsum, and the Einsum equation parser.
+// Type inference for CumSum, CumProd, ScatterElements, ScatterND, TopK, GridSample and Einsum, and the Einsum equation parser.
 #include "dialects/onnx/Einsum.h"
 #include "dialects/onnx/OnnxDialect.h"
 #include "dialects/onnx/OnnxUtils.h"
@@ -12,7 +12,9 @@ namespace onnxc::onnx {
 using Types = SmallVectorImpl<Type>;
 using Loc = std::optional<Location>;
 
-LogicalResult CumSumOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a, Types &types) {
+/// CumSum and CumProd: x's type, with one constant axis.
+template <typename Adaptor>
+static LogicalResult inferCumulative(Loc loc, Adaptor a, Types &types) {
   RankedTensorType t;
   SmallVector<int64_t> axis;
   if (failed(requireStaticType(loc, a.getX(), "x", t)) ||
@@ -22,6 +24,12 @@ LogicalResult CumSumOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a, Type
     return emitOptionalError(loc, "axis must be one integer in [-rank, rank)");
   types.push_back(t);
   return success();
+}
+LogicalResult CumSumOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a, Types &types) {
+  return inferCumulative(loc, a, types);
+}
+LogicalResult CumProdOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a, Types &types) {
+  return inferCumulative(loc, a, types);
 }
 
 /// Common checks of the scatter ops: static integer indices, updates of the data's type.

@@ -16,6 +16,18 @@ def ONNX_CumSumOp : ONNX_InferOp<"CumSum", 2> {
   let results = (outs AnyTensor:$y);
 }
 
+def ONNX_CumProdOp : ONNX_InferOp<"CumProd", 2> {
+  let summary = "running product along `axis` (a constant), optionally exclusive and/or reversed (opset 26)";
+  let description = [{
+    ```mlir
+    %y = onnx.CumProd(%x, %axis) {exclusive = 1 : i64, reverse = 0 : i64} : (tensor<5xf32>, tensor<i64>) -> tensor<5xf32>
+    ```
+  }];
+  let arguments = (ins AnyTensor:$x, AnyTensor:$axis, DefaultValuedAttr<I64Attr, "0">:$exclusive,
+                   DefaultValuedAttr<I64Attr, "0">:$reverse);
+  let results = (outs AnyTensor:$y);
+}
+
 def ONNX_ScatterElementsOp : ONNX_InferOp<"ScatterElements", 3> {
   let summary = "a copy of data with data[..., indices[i], ...] = updates[i] along `axis`";
   let description = [{

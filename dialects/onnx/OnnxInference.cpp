@@ -64,6 +64,9 @@ BINARY_INFER(AndOp, true)
 BINARY_INFER(OrOp, true)
 BINARY_INFER(XorOp, true)
 BINARY_INFER(ModOp, true)
+BINARY_INFER(BitwiseAndOp, true)
+BINARY_INFER(BitwiseOrOp, true)
+BINARY_INFER(BitwiseXorOp, true)
 #undef BINARY_INFER
 
 /// Broadcast of all `inputs` (same element type) with `elem` (or theirs) as element type.

@@ -107,6 +107,8 @@ std::optional<std::string> computeResizeGeometry(ArrayRef<int64_t> shape, ArrayR
     double len = out.scales[d] * (double)shape[d];
     if (scales && cropToRoi)
       len *= out.roiEnd[d] - out.roiStart[d];
+    if (!scales && policy == "stretch") // sizes give the length exactly (n / in * in may not be n)
+      len = (double)out.outSizes[d];
     out.resizedLengths.push_back(len);
   }
   return std::nullopt;

@@ -39,7 +39,20 @@ LogicalResult CastOp::inferReturnTypes(MLIRContext *ctx, Loc loc, Adaptor a,
     return failure();
   Type elem = elementTypeFromOnnx(ctx, (int64_t)a.getTo());
   if (!elem)
-    return emitOptionalError(loc, "unsupported target data type ", (int64_t)a.getTo());
+    return emitOptionalError(loc, "unsupported target data type ", onnxTypeName(a.getTo()));
+  types.push_back(t.clone(elem));
+  return success();
+}
+
+LogicalResult BitCastOp::inferReturnTypes(MLIRContext *ctx, Loc loc, Adaptor a, Types &types) {
+  RankedTensorType t;
+  if (failed(requireStaticType(loc, a.getInput(), "input", t)))
+    return failure();
+  Type elem = elementTypeFromOnnx(ctx, (int64_t)a.getTo());
+  if (!elem || elem.isInteger(1) || t.getElementType().isInteger(1))
+    return emitOptionalError(loc, "unsupported BitCast type ", onnxTypeName(a.getTo()), " (bool excluded)");
+  if (elem.getIntOrFloatBitWidth() != t.getElementType().getIntOrFloatBitWidth())
+    return emitOptionalError(loc, "BitCast needs types of one width: ", t.getElementType(), " and ", elem);
   types.push_back(t.clone(elem));
   return success();
 }
@@ -360,24 +373,29 @@ LogicalResult DepthToSpaceOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a
   RankedTensorType t;
   if (failed(requireStaticType(loc, a.getInput(), "input", t)))
     return failure();
-  int64_t b = a.getBlocksize();
-  if (t.getRank() != 4 || b < 1 || t.getDimSize(1) % (b * b))
+  int64_t b = a.getBlocksize(), bb, h, w;
+  if (b >= 1 && llvm::MulOverflow(b, b, bb))
+    return emitOptionalError(loc, "blocksize^2 overflows");
+  if (t.getRank() != 4 || b < 1 || t.getDimSize(1) % bb)
     return emitOptionalError(loc, "needs a 4-D input whose channels divide by blocksize^2");
   if (a.getMode() != "DCR" && a.getMode() != "CRD")
     return emitOptionalError(loc, "mode must be DCR or CRD");
-  return pushTensor(loc, {t.getDimSize(0), t.getDimSize(1) / (b * b), t.getDimSize(2) * b, t.getDimSize(3) * b},
-                    t.getElementType(), types);
+  if (llvm::MulOverflow(t.getDimSize(2), b, h) || llvm::MulOverflow(t.getDimSize(3), b, w))
+    return emitOptionalError(loc, "height or width times blocksize overflows");
+  return pushTensor(loc, {t.getDimSize(0), t.getDimSize(1) / bb, h, w}, t.getElementType(), types);
 }
 
 LogicalResult SpaceToDepthOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a, Types &types) {
   RankedTensorType t;
   if (failed(requireStaticType(loc, a.getInput(), "input", t)))
     return failure();
-  int64_t b = a.getBlocksize();
+  int64_t b = a.getBlocksize(), bb, ch;
   if (t.getRank() != 4 || b < 1 || t.getDimSize(2) % b || t.getDimSize(3) % b)
     return emitOptionalError(loc, "needs a 4-D input whose height and width divide by blocksize");
-  return pushTensor(loc, {t.getDimSize(0), t.getDimSize(1) * b * b, t.getDimSize(2) / b, t.getDimSize(3) / b},
-                    t.getElementType(), types);
+  if (llvm::MulOverflow(b, b, bb) || llvm::MulOverflow(t.getDimSize(1), bb, ch))
+    return emitOptionalError(loc, "channels times blocksize^2 overflows");
+  return pushTensor(loc, {t.getDimSize(0), ch, t.getDimSize(2) / b, t.getDimSize(3) / b}, t.getElementType(),
+                    types);
 }
 
 LogicalResult GatherNDOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a, Types &types) {
@@ -406,9 +424,12 @@ LogicalResult TileOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor a, Types 
     return emitOptionalError(loc, "repeats must have one value per input axis");
   SmallVector<int64_t> shape;
   for (auto [d, r] : llvm::zip(t.getShape(), repeats)) {
+    int64_t size;
     if (r < 0)
       return emitOptionalError(loc, "repeats must not be negative");
-    shape.push_back(d * r);
+    if (llvm::MulOverflow(d, r, size))
+      return emitOptionalError(loc, "dimension ", d, " repeated ", r, " times overflows");
+    shape.push_back(size);
   }
   return pushTensor(loc, shape, t.getElementType(), types);
 }

@@ -40,9 +40,16 @@ def ONNX_ConstantOp : ONNX_Op<"Constant", 0, 1, [ConstantLike, InferTypeOpAdapto
 
 def ONNX_CastOp : ONNX_ShapeOp<"Cast", 1, "converts to element type `to` (ONNX data type code)",
     "%y = onnx.Cast(%x) {to = 7 : i64} : (tensor<3xf32>) -> tensor<3xi64>"> {
-  let arguments = (ins AnyTensor:$input, I64Attr:$to, DefaultValuedAttr<I64Attr, "1">:$saturate);
+  let arguments = (ins AnyTensor:$input, I64Attr:$to, DefaultValuedAttr<I64Attr, "1">:$saturate,
+                   DefaultValuedStrAttr<StrAttr, "up">:$round_mode);
   let results = (outs AnyTensor:$output);
   let hasFolder = 1;
+}
+
+def ONNX_BitCastOp : ONNX_ShapeOp<"BitCast", 1, "reinterprets each element's bits as type `to` of the same width (opset 26)",
+    "%y = onnx.BitCast(%x) {to = 6 : i64} : (tensor<3xf32>) -> tensor<3xi32>"> {
+  let arguments = (ins AnyTensor:$input, I64Attr:$to);
+  let results = (outs AnyTensor:$output);
 }
 
 def ONNX_IdentityOp : ONNX_Op<"Identity", 1, 1, [SameOperandsAndResultType, InferTypeOpInterface]> {

@@ -224,12 +224,33 @@ Type elementTypeFromOnnx(MLIRContext *ctx, int64_t code) {
   case 12: return u(32);
   case 13: return u(64);
   case 16: return b.getBF16Type();
+  // The narrow types (dialects/onnx/NarrowTypes.h).
+  case 17: return b.getType<Float8E4M3FNType>();
+  case 18: return b.getType<Float8E4M3FNUZType>();
+  case 19: return b.getType<Float8E5M2Type>();
+  case 20: return b.getType<Float8E5M2FNUZType>();
+  case 21: return u(4);
+  case 22: return b.getIntegerType(4);
+  case 23: return b.getType<Float4E2M1FNType>();
+  case 24: return b.getType<Float8E8M0FNUType>();
+  case 25: return u(2);
+  case 26: return b.getIntegerType(2);
   default: return {};
   }
 }
 
+std::string onnxTypeName(int64_t code) {
+  static const char *names[] = {"UNDEFINED", "FLOAT", "UINT8", "INT8", "UINT16", "INT16", "INT32", "INT64",
+                                "STRING", "BOOL", "FLOAT16", "DOUBLE", "UINT32", "UINT64", "COMPLEX64",
+                                "COMPLEX128", "BFLOAT16", "FLOAT8E4M3FN", "FLOAT8E4M3FNUZ", "FLOAT8E5M2",
+                                "FLOAT8E5M2FNUZ", "UINT4", "INT4", "FLOAT4E2M1", "FLOAT8E8M0", "UINT2", "INT2"};
+  if (code >= 0 && code < (int64_t)std::size(names))
+    return std::string(names[code]) + " (" + std::to_string(code) + ")";
+  return "type " + std::to_string(code);
+}
+
 int32_t onnxCodeFromElementType(Type t) {
-  for (int32_t code : {1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 16})
+  for (int32_t code : {1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26})
     if (elementTypeFromOnnx(t.getContext(), code) == t)
       return code;
   return 0;

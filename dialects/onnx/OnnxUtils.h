@@ -61,11 +61,19 @@ computeWindowGeometry(llvm::ArrayRef<int64_t> inSizes,
 /// Function argument/result attribute holding a graph input's or output's ONNX
 /// name (set by the importer, read by diagnostics and the C signature).
 constexpr const char *kValueNameAttr = "onnx.name";
+/// On a function result: the dims (an i64 array) whose size is known only at
+/// run time (data-dependent outputs such as NonZero's).
+constexpr const char *kRuntimeDimsAttr = "onnx.runtime_dims";
+/// On a function: its last result is not a graph output but the run-time
+/// dims of the outputs marked kRuntimeDimsAttr, in output order.
+constexpr const char *kOutputDimsResultAttr = "onnx.output_dims_result";
 
 /// The MLIR element type of an ONNX TensorProto data type code, or null.
 mlir::Type elementTypeFromOnnx(mlir::MLIRContext *ctx, int64_t code);
 /// The ONNX TensorProto data type code of an MLIR element type, or 0.
 int32_t onnxCodeFromElementType(mlir::Type t);
+/// "FLOAT8E4M3FN (17)": the TensorProto.DataType name and code, for messages.
+std::string onnxTypeName(int64_t code);
 } // namespace onnxc::onnx
 
 namespace onnxc::onnx {

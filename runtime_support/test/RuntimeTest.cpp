@@ -370,6 +370,16 @@ TEST(Runtime, ElemSize) {
   EXPECT_EQ(onnxc_elem_size(ONNXC_BFLOAT16), 2u);
   EXPECT_EQ(onnxc_elem_size(0), 0u);
   EXPECT_EQ(onnxc_elem_size(-1), 0u);
+  EXPECT_EQ(onnxc_elem_size(ONNXC_FLOAT8E4M3FN), 1u);
+  EXPECT_EQ(onnxc_elem_size(ONNXC_FLOAT8E8M0), 1u);
+  EXPECT_EQ(onnxc_elem_size(ONNXC_INT4), 0u); // packed: no whole byte
+  EXPECT_EQ(onnxc_elem_bits(ONNXC_INT4), 4u);
+  EXPECT_EQ(onnxc_elem_bits(ONNXC_FLOAT4E2M1), 4u);
+  EXPECT_EQ(onnxc_elem_bits(ONNXC_UINT2), 2u);
+  EXPECT_EQ(onnxc_tensor_bytes(ONNXC_INT4, 5), 3u);
+  EXPECT_EQ(onnxc_tensor_bytes(ONNXC_INT2, 5), 2u);
+  EXPECT_EQ(onnxc_tensor_bytes(ONNXC_FLOAT, 5), 20u);
+  EXPECT_EQ(onnxc_tensor_bytes(-1, 5), 0u);
   EXPECT_EQ(onnxc_elem_size(999), 0u);
 }
 
@@ -392,7 +402,7 @@ TEST(Runtime, ElementTypeValuesMatchOnnx) {
 
 TEST(Runtime, ModelInfoLayout) {
   static const int64_t dims[] = {1, 3, 224, 224};
-  static const onnxc_tensor_info in = {"input", ONNXC_FLOAT, 4, dims};
+  static const onnxc_tensor_info in = {"input", ONNXC_FLOAT, 4, dims, dims};
   static const onnxc_model_info info = {"net", 1, 1, &in, &in, 4096, 64};
   EXPECT_STREQ(info.inputs[0].name, "input");
   EXPECT_EQ(info.outputs[0].dims[3], 224);

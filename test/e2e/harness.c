@@ -38,10 +38,12 @@
 #define HARNESS_STR(a) HARNESS_STR_(a)
 #define MODEL_INFO HARNESS_CAT(ONNXC_MODEL, _info)
 #define MODEL_RUN HARNESS_CAT(ONNXC_MODEL, _run)
+#define MODEL_RUN_DYNAMIC HARNESS_CAT(ONNXC_MODEL, _run_dynamic)
 #define MODEL_WORKSPACE_SIZE HARNESS_CAT(ONNXC_MODEL, _WORKSPACE_SIZE)
 #define MODEL_NAME HARNESS_STR(ONNXC_MODEL)
 
 #define MAX_TENSORS 256
+#define ONNXC_HARNESS_MAX_RANK 16
 #define BUFFER_ALIGN 64
 
 #if defined(__GNUC__)
@@ -93,23 +95,29 @@ static aligned_buf alloc_aligned(size_t size, size_t align,
   return b;
 }
 
-/* Bytes a tensor occupies, or exits with a clear message. */
-static size_t tensor_bytes(const onnxc_tensor_info *t, const char *kind,
-                           int index) {
-  size_t elem = onnxc_elem_size(t->elem_type);
+/* Bytes of a tensor of element type `t` and dims `dims` (its bound when
+ * `dims` is max_dims), or exits with a clear message. */
+static size_t dims_bytes(const onnxc_tensor_info *t, const int64_t *dims,
+                         const char *kind, int index) {
+  size_t bits = onnxc_elem_bits(t->elem_type);
   size_t count = 1;
   int32_t d;
-  if (elem == 0)
+  if (bits == 0)
     die("%s %d ('%s') has element type %d, which has no fixed size", kind,
         index, t->name ? t->name : "?", (int)t->elem_type);
   for (d = 0; d < t->rank; ++d) {
-    int64_t n = t->dims[d];
+    int64_t n = dims[d];
     if (n < 0)
-      die("%s %d ('%s') has a dynamic dimension %d", kind, index,
+      die("%s %d ('%s') has a negative dimension %d", kind, index,
           t->name ? t->name : "?", (int)d);
     count *= (size_t)n;
   }
-  return count * elem;
+  return onnxc_tensor_bytes(t->elem_type, count);
+}
+
+static size_t tensor_bytes(const onnxc_tensor_info *t, const char *kind,
+                           int index) {
+  return dims_bytes(t, t->max_dims, kind, index);
 }
 
 static void format_shape(const onnxc_tensor_info *t, char *out, size_t cap) {
@@ -159,10 +167,9 @@ static void read_input(const char *path, const onnxc_tensor_info *t, int index,
   if ((size_t)have != want) {
     format_shape(t, shape, sizeof shape);
     die("%s: input %d ('%s') has %ld bytes, expected %lu (shape %s, element "
-        "type %d, "
-        "%lu bytes each)",
+        "type %d, %lu bits each)",
         path, index, t->name ? t->name : "?", have, (unsigned long)want, shape,
-        (int)t->elem_type, (unsigned long)onnxc_elem_size(t->elem_type));
+        (int)t->elem_type, (unsigned long)onnxc_elem_bits(t->elem_type));
   }
   *buf = alloc_aligned(want, BUFFER_ALIGN, 0);
   if (want && fread(buf->ptr, 1, want, f) != want)
@@ -170,11 +177,12 @@ static void read_input(const char *path, const onnxc_tensor_info *t, int index,
   fclose(f);
 }
 
-static void write_output(const char *path, const aligned_buf *buf) {
+/* Writes the first `size` bytes of `buf` (the output's actual dims). */
+static void write_output(const char *path, const aligned_buf *buf, size_t size) {
   FILE *f = fopen(path, "wb");
   if (!f)
     die("cannot create output file %s: %s", path, strerror(errno));
-  if (buf->size && fwrite(buf->ptr, 1, buf->size, f) != buf->size)
+  if (size && fwrite(buf->ptr, 1, size, f) != size)
     die("short write to %s", path);
   if (fclose(f) != 0)
     die("cannot write %s: %s", path, strerror(errno));
@@ -288,11 +296,39 @@ int main(int argc, char **argv) {
     ws.size = 0;
   }
 
-  /* The first run produces the outputs and warms up caches for the timed runs.
-   */
-  check_rc(MODEL_RUN(inputs, outputs, ws.ptr));
-  for (i = 0; i < n_out; ++i)
-    write_output(out_paths[i], &out_bufs[i]);
+  /* The first run, through NAME_run_dynamic, produces the outputs with their
+   * actual dims and warms up caches for the timed runs (through NAME_run). */
+  {
+    static onnxc_tensor in_t[MAX_TENSORS], out_t[MAX_TENSORS];
+    static int64_t in_dims[MAX_TENSORS][ONNXC_HARNESS_MAX_RANK],
+        out_dims[MAX_TENSORS][ONNXC_HARNESS_MAX_RANK];
+    int32_t d;
+    for (i = 0; i < n_in; ++i) {
+      if (info->inputs[i].rank > ONNXC_HARNESS_MAX_RANK)
+        die("input %d has rank %d, above %d", i, (int)info->inputs[i].rank, ONNXC_HARNESS_MAX_RANK);
+      for (d = 0; d < info->inputs[i].rank; ++d)
+        in_dims[i][d] = info->inputs[i].max_dims[d];
+      in_t[i].data = (void *)inputs[i];
+      in_t[i].rank = info->inputs[i].rank;
+      in_t[i].dims = in_dims[i];
+    }
+    for (i = 0; i < n_out; ++i) {
+      if (info->outputs[i].rank > ONNXC_HARNESS_MAX_RANK)
+        die("output %d has rank %d, above %d", i, (int)info->outputs[i].rank, ONNXC_HARNESS_MAX_RANK);
+      out_t[i].data = outputs[i];
+      out_t[i].rank = info->outputs[i].rank;
+      out_t[i].dims = out_dims[i];
+    }
+    check_rc(MODEL_RUN_DYNAMIC(in_t, out_t, ws.ptr));
+    for (i = 0; i < n_out; ++i) {
+      for (d = 0; d < info->outputs[i].rank; ++d)
+        if (out_dims[i][d] < 0 || out_dims[i][d] > info->outputs[i].max_dims[d] ||
+            (info->outputs[i].dims[d] >= 0 && out_dims[i][d] != info->outputs[i].dims[d]))
+          die("output %d dim %d is %lld, outside what the model declares", i, (int)d,
+              (long long)out_dims[i][d]);
+      write_output(out_paths[i], &out_bufs[i], dims_bytes(&info->outputs[i], out_dims[i], "output", i));
+    }
+  }
 
   if (repeat > 0) {
     double *times = (double *)malloc((size_t)repeat * sizeof(double));

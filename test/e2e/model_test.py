@@ -53,6 +53,34 @@ NP_DTYPES = {"float32": "<f4", "float64": "<f8", "int64": "<i8", "int32": "<i4",
              "uint8": "u1", "int8": "i1", "bool": "u1"}
 
 
+def add_probe_args(ap):
+    """The arguments of the probe scripts (edge_values.py, new_ops.py)."""
+    ap.add_argument("--onnxc", required=True)
+    ap.add_argument("--rt-include", required=True)
+    ap.add_argument("--rt-lib", required=True)
+    ap.add_argument("--target", default="x86_64")
+    ap.add_argument("--workdir", required=True)
+    add_toolchain_args(ap)
+
+
+def run_probe(model_bytes, inputs, num_outputs, work, args, flags=()):
+    """Compiles one serialized model for args.target (with extra onnxc `flags`),
+    runs it on `inputs` (numpy arrays) through the harness and returns (object
+    path, output file paths)."""
+    os.makedirs(work, exist_ok=True)
+    with open(os.path.join(work, "model.onnx"), "wb") as f:
+        f.write(model_bytes)
+    obj, hdr = compile_model(work, work, args.onnxc, args.target, "probe", flags=flags)
+    exe = build_harness(obj, hdr, "probe", args.rt_include, args.rt_lib, work, args.target)
+    ins = []
+    for i, v in enumerate(inputs):
+        ins.append(os.path.join(work, f"in{i}.bin"))
+        v.astype(v.dtype.newbyteorder("<")).tofile(ins[-1])
+    outs = [os.path.join(work, f"out{i}.bin") for i in range(num_outputs)]
+    run_harness(exe, ins, outs, args.target)
+    return obj, outs
+
+
 def add_toolchain_args(ap):
     ap.add_argument("--cc", help="C compiler for the x86-64 harness (default: cc)")
     ap.add_argument("--link-flags", default="",
@@ -129,8 +157,8 @@ def ensure_exported(models_dir, names):
     return export_models.ensure_models(models_dir, names)
 
 
-def compile_model(model_dir, workdir, onnxc, target, name, timeout=540):
-    """Runs onnxc; returns (object path, header path)."""
+def compile_model(model_dir, workdir, onnxc, target, name, timeout=540, flags=()):
+    """Runs onnxc (with extra `flags`); returns (object path, header path)."""
     os.makedirs(workdir, exist_ok=True)
     obj = os.path.join(workdir, name + ".o")
     hdr = os.path.join(workdir, name + ".h")
@@ -138,7 +166,7 @@ def compile_model(model_dir, workdir, onnxc, target, name, timeout=540):
         if os.path.exists(p):
             os.unlink(p)
     cmd = [onnxc, os.path.join(model_dir, "model.onnx"), "-o", obj,
-           *ONNXC_TARGET_FLAGS.get(target, [f"--target={target}"]), f"--name={name}"]
+           *ONNXC_TARGET_FLAGS.get(target, [f"--target={target}"]), f"--name={name}", *flags]
     t0 = time.time()
     run_step("onnxc", cmd, timeout)
     for p in (obj, hdr):

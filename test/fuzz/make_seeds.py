@@ -1,4 +1,4 @@
-# Writes the fuzzer's seed corpus: lit importer models, hostile models, a sample of libonnx node tests.
+# Writes the fuzzer's seed corpus: lit importer models, hostile models, the new-op and narrow-type e2e models, a sample of libonnx node tests.
 import glob
 import hashlib
 import importlib.util
@@ -43,6 +43,13 @@ def main():
             put("hostile", case[1]())
         except Exception as e:
             print("skip hostile", case[0], e, file=sys.stderr)
+    # The newer ops and types (opsets 18-28, control flow, narrow types).
+    for script, prefix in (("test/e2e/new_ops.py", "newop"), ("test/e2e/narrow_types.py", "narrow")):
+        try:
+            for case in load(os.path.join(root, script), prefix).cases():
+                put(prefix, case[1].SerializeToString())
+        except Exception as e:  # torch or torchvision missing
+            print("skip", script, e, file=sys.stderr)
     files = sorted(glob.glob("/usr/share/libonnx-testdata/data/node/*/model.onnx"))
     random.Random(0).shuffle(files)
     for path in files[:sample]:

@@ -15,6 +15,7 @@
 #define CAT2(a, b) a##b
 #define CAT(a, b) CAT2(a, b)
 #define RUN CAT(MODEL, _run)
+#define RUN_DYNAMIC CAT(MODEL, _run_dynamic)
 #define INFO CAT(MODEL, _info)
 #define WORKSPACE_SIZE CAT(MODEL, _WORKSPACE_SIZE)
 
@@ -112,6 +113,52 @@ int main(void) {
     expect(RUN(inputs, ref.outputs, NULL), ONNXC_ERR_NULL_WORKSPACE, "NULL workspace");
     expect(RUN(inputs, ref.outputs, (char *)ref.workspace + 1), ONNXC_ERR_MISALIGNED_WORKSPACE,
            "misaligned workspace");
+  }
+
+  /* NAME_run_dynamic: the same result with dims; wrong ranks and dims are ONNXC_ERR_SHAPE. */
+  {
+    static onnxc_tensor in_t[kMaxTensors], out_t[kMaxTensors];
+    static int64_t in_dims[kMaxTensors][8], out_dims[kMaxTensors][8];
+    void *dyn_outputs[kMaxTensors];
+    for (int i = 0; i < info->num_inputs; ++i) {
+      for (int32_t d = 0; d < info->inputs[i].rank && d < 8; ++d)
+        in_dims[i][d] = info->inputs[i].dims[d];
+      in_t[i] = (onnxc_tensor){(void *)inputs[i], info->inputs[i].rank, in_dims[i]};
+    }
+    for (int i = 0; i < info->num_outputs; ++i) {
+      dyn_outputs[i] = calloc(1, tensor_bytes(&info->outputs[i]) + 1);
+      out_t[i] = (onnxc_tensor){dyn_outputs[i], info->outputs[i].rank, out_dims[i]};
+    }
+    expect(RUN_DYNAMIC(in_t, out_t, ref.workspace), ONNXC_OK, "a valid dynamic call");
+    for (int i = 0; i < info->num_outputs; ++i) {
+      if (memcmp(dyn_outputs[i], reference[i], tensor_bytes(&info->outputs[i])) != 0)
+        expect(1, 0, "run_dynamic's output equals run's");
+      for (int32_t d = 0; d < info->outputs[i].rank; ++d)
+        expect((int)(out_dims[i][d] == info->outputs[i].dims[d]), 1, "an output dim written");
+    }
+    expect(RUN_DYNAMIC(NULL, out_t, ref.workspace), ONNXC_ERR_NULL_INPUT, "dynamic: NULL inputs");
+    expect(RUN_DYNAMIC(in_t, NULL, ref.workspace), ONNXC_ERR_NULL_OUTPUT, "dynamic: NULL outputs");
+    if (info->num_inputs > 0 && info->inputs[0].rank > 0) {
+      in_t[0].rank += 1;
+      expect(RUN_DYNAMIC(in_t, out_t, ref.workspace), ONNXC_ERR_SHAPE, "dynamic: a wrong input rank");
+      in_t[0].rank -= 1;
+      in_dims[0][0] += 1;
+      expect(RUN_DYNAMIC(in_t, out_t, ref.workspace), ONNXC_ERR_SHAPE, "dynamic: a wrong input dim");
+      in_dims[0][0] -= 1;
+      in_t[0].dims = NULL;
+      expect(RUN_DYNAMIC(in_t, out_t, ref.workspace), ONNXC_ERR_SHAPE, "dynamic: NULL input dims");
+      in_t[0].dims = in_dims[0];
+    }
+    if (info->outputs[0].rank > 0) {
+      out_t[0].dims = NULL;
+      expect(RUN_DYNAMIC(in_t, out_t, ref.workspace), ONNXC_ERR_SHAPE, "dynamic: NULL output dims");
+      out_t[0].dims = out_dims[0];
+    }
+    out_t[0].data = NULL;
+    expect(RUN_DYNAMIC(in_t, out_t, ref.workspace), ONNXC_ERR_NULL_OUTPUT, "dynamic: a NULL output");
+    out_t[0].data = dyn_outputs[0];
+    for (int i = 0; i < info->num_outputs; ++i)
+      free(dyn_outputs[i]);
   }
 
   /* Reentrancy: threads with their own outputs and workspaces agree bit for bit. */

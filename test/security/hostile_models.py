@@ -60,6 +60,15 @@ def external(location, **keys):
     return lambda: model([node("Add", ["x", "w"], ["y"])], inits=[t])
 
 
+def loop_trip_count(trips):
+    """A Loop whose constant trip count would unroll past --max-nodes."""
+    body = helper.make_graph([node("Identity", ["c"], ["c2"]), node("Relu", ["v"], ["v2"])], "body",
+                             [vi("i", TensorProto.INT64, ()), vi("c", TensorProto.BOOL, ()), vi("v")],
+                             [vi("c2", TensorProto.BOOL, ()), vi("v2")])
+    return lambda: model([node("Loop", ["m", "", "x"], ["y"], body=body)],
+                         inits=[const("m", np.array(trips, np.int64))])
+
+
 def nested_ifs(depth):
     def branch(level):
         if level == 0:
@@ -97,10 +106,14 @@ CASES = [
     ("garbage", lambda: bytes(range(256)) * 8, [], "is not a valid ONNX model"),
     ("no_graph", lambda: onnx.ModelProto(ir_version=8).SerializeToString(), [], "the file has no graph"),
     ("ir_too_new", lambda: model([node("Relu", ["x"], ["y"])], ir=99), [], "IR version 99 is newer"),
-    # IR 13 is accepted; a type it added (int2, 26) that onnxc does not know is an error.
-    ("ir13_new_type", lambda: model([node("Identity", ["x"], ["y"])], inputs=[vi("x", 26)],
-                                    outputs=[vi("y", 26)], opset=21, ir=13), [],
-     "input 'x' has unsupported element type 26"),
+    # IR 13 is accepted; a type onnxc does not know (27, past the newest it reads) is an
+    # error, and so is arithmetic on a narrow type it only moves and converts (int2, 26).
+    ("ir13_new_type", lambda: model([node("Identity", ["x"], ["y"])], inputs=[vi("x", 27)],
+                                    outputs=[vi("y", 27)], opset=21, ir=13), [],
+     "input 'x' has unsupported element type type 27"),
+    ("int2_arithmetic", lambda: model([node("Neg", ["x"], ["y"])], inputs=[vi("x", 26)],
+                                      outputs=[vi("y", 26)], opset=25, ir=13), [],
+     "Neg does not take INT2 (26) tensors"),
     ("opset_too_new", lambda: model([node("Relu", ["x"], ["y"])], opset=99), [], "opset 99 is newer"),
     ("unknown_op", lambda: model([node("FancyOp", ["x"], ["y"])]), [],
      "unsupported op FancyOp (node 'n0', op FancyOp)"),
@@ -120,7 +133,7 @@ CASES = [
     ("dim_overflow", lambda: model([node("Relu", ["x"], ["y"])], inputs=[vi("x", shape=(1 << 40, 1 << 40))]),
      [], "input 'x' has too many elements"),
     ("raw_data_size", bad_raw_data, [], "initializer 'w'"),
-    ("undefined_dtype", undefined_dtype, [], "unsupported tensor data type 0"),
+    ("undefined_dtype", undefined_dtype, [], "unsupported tensor data type UNDEFINED (0)"),
     ("mismatched_types", lambda: model([node("Add", ["x", "i"], ["y"])],
                                        inputs=[vi("x"), vi("i", I64)]), [], "(node 'n0', op Add)"),
     ("float_op_on_integers", lambda: model([node("Selu", ["x"], ["y"])], inputs=[vi("x", TensorProto.INT8)]), [],
@@ -153,10 +166,14 @@ CASES = [
     ("ill_typed_attr", lambda: model([node("Transpose", ["x"], ["y"], perm=[0.5, 1.5])]), [],
      "attribute 'perm' failed to satisfy constraint"),
     ("string_input", lambda: model([node("Identity", ["x"], ["y"])], inputs=[vi("x", TensorProto.STRING)]),
-     [], "input 'x' has unsupported element type 8"),
+     [], "input 'x' has unsupported element type STRING (8)"),
     ("sequence_input", seq_input, [], "input 'x' is not a tensor"),
     ("optional_input", optional_input, [], "input 'x' is not a tensor"),
-    ("subgraph", nested_ifs(0), [], "unsupported kind (GRAPH)"),
+    ("graph_attribute", lambda: model([node("Relu", ["x"], ["y"], g=helper.make_graph([], "b", [], []))]), [],
+     "attribute 'g' has an unsupported kind (GRAPH)"),
+    ("if_run_time_condition", nested_ifs(0), [], None),  # compiles: both branches give x
+    ("loop_huge_trip_count", loop_trip_count(10 ** 12), [],
+     "more than 1048576 nodes, with loops unrolled (raise the limit with --max-nodes)"),
     ("deep_nesting", nested_ifs(200), [], "nests subgraphs deeper than 16 levels (raise it with --max-nesting)"),
     ("nesting_limit", nested_ifs(5), ["--max-nesting=2"], "nests subgraphs deeper than 2 levels"),
     ("file_size_limit", relu, ["--max-file-size=16"], "larger than the limit of 16 bytes"),

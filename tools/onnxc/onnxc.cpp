@@ -58,6 +58,9 @@ static cl::opt<std::string> precision("precision",
                                       cl::desc("CUDA: fp32 (default), or tf32/fp16/bf16: matmul and conv operands "
                                                "rounded to that type on the tensor cores, fp32 accumulation"),
                                       cl::init("fp32"), cl::cat(onnxcOptions));
+static cl::opt<bool> timePhases("time-phases",
+                                cl::desc("Print the wall time of each compile phase and pass to stderr"),
+                                cl::init(false), cl::cat(onnxcOptions));
 static cl::opt<bool> gpuHostEmulation(
     "gpu-host-emulation",
     cl::desc("CUDA: build the GPU kernels' loops as a host object with the CPU ABI (a check of the GPU tiling)"),
@@ -66,6 +69,13 @@ static cl::opt<uint64_t> maxFileSize("max-file-size", cl::desc("Largest model fi
                                      cl::init(uint64_t(2) << 30), cl::cat(onnxcOptions));
 static cl::opt<int64_t> maxNodes("max-nodes", cl::desc("Most nodes accepted in a graph"),
                                  cl::init(onnxc::ImportOptions().maxNodes), cl::cat(onnxcOptions));
+static cl::opt<int64_t> maxTripCount("max-trip-count",
+                                     cl::desc("Bound on the steps of a Loop whose trip count is known only at run "
+                                              "time (it is unrolled to the bound and stops at the trip count)"),
+                                     cl::init(0), cl::cat(onnxcOptions));
+static cl::opt<int64_t> injectOpFailure("inject-op-failure",
+                                        cl::desc("Testing: make the Nth op the importer builds fail"), cl::init(0),
+                                        cl::Hidden, cl::cat(onnxcOptions));
 static cl::opt<int> maxNesting("max-nesting", cl::desc("Deepest subgraph nesting accepted"), cl::init(16),
                                cl::cat(onnxcOptions));
 static cl::opt<int64_t> maxConstantBytes("max-constant-bytes", cl::desc("Most constant bytes accepted"),
@@ -144,6 +154,7 @@ int main(int argc, char **argv) {
   compile.cuda.ptxOnly = cudaPtxOnly;
   compile.gpuHostEmulation = gpuHostEmulation;
   compile.precision = precision;
+  compile.timePhases = timePhases;
   onnxc::ImportOptions &options = compile.import;
   for (const std::string &spec : inputShapes) {
     size_t colon = spec.rfind(':');
@@ -186,6 +197,10 @@ int main(int argc, char **argv) {
     return fail("--name '" + nameOpt + "' is not a C identifier");
   compile.name = name;
   options.maxNodes = maxNodes;
+  options.failOpBuildAt = injectOpFailure;
+  if (maxTripCount < 0)
+    return fail("--max-trip-count must not be negative");
+  options.maxTripCount = maxTripCount;
   // External data may only come from the model's own folder.
   onnxc::ExternalDataStore externalData;
   externalData.modelDir = sys::path::parent_path(inputFile).str();

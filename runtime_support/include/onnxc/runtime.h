@@ -34,6 +34,9 @@ extern "C" {
 #define ONNXC_ERR_LAUNCH_FAILED 9
 /* CUDA: any other driver error (onnxc_cuda_last_error has the driver's text). */
 #define ONNXC_ERR_DRIVER 10
+/* NAME_run_dynamic: a tensor's rank or dims disagree with the model (or exceed
+ * its bounds), or a dims pointer is NULL. */
+#define ONNXC_ERR_SHAPE 11
 
 /* ---- Element types (ONNX TensorProto.DataType values) ------------------ */
 
@@ -51,6 +54,18 @@ extern "C" {
 #define ONNXC_UINT32 12
 #define ONNXC_UINT64 13
 #define ONNXC_BFLOAT16 16
+/* Narrow types: the float8 ones a byte each (their bits); the 4- and 2-bit
+ * ones packed, first element in the lowest bits (as ONNX raw_data). */
+#define ONNXC_FLOAT8E4M3FN 17
+#define ONNXC_FLOAT8E4M3FNUZ 18
+#define ONNXC_FLOAT8E5M2 19
+#define ONNXC_FLOAT8E5M2FNUZ 20
+#define ONNXC_UINT4 21
+#define ONNXC_INT4 22
+#define ONNXC_FLOAT4E2M1 23
+#define ONNXC_FLOAT8E8M0 24
+#define ONNXC_UINT2 25
+#define ONNXC_INT2 26
 
 /* ---- Model description ------------------------------------------------- */
 
@@ -58,8 +73,16 @@ typedef struct onnxc_tensor_info {
   const char *name;  /* the ONNX value name */
   int32_t elem_type; /* ONNX TensorProto.DataType: 1 float, 7 int64, ... */
   int32_t rank;
-  const int64_t *dims; /* rank entries */
+  const int64_t *dims;     /* rank entries; -1 where known only at run time */
+  const int64_t *max_dims; /* rank entries: the bound of each dim (= dims where static) */
 } onnxc_tensor_info;
+
+/* A tensor for NAME_run_dynamic: dense, row-major. */
+typedef struct onnxc_tensor {
+  void *data;    /* outputs: room for max_dims elements */
+  int32_t rank;  /* must equal the model's */
+  int64_t *dims; /* inputs: the actual dims; outputs: written by the call */
+} onnxc_tensor;
 
 typedef struct onnxc_model_info {
   const char *name;
@@ -96,9 +119,16 @@ int onnxc_get_num_threads(void);
 /* A static, human-readable message for an ONNXC_* code (never NULL). */
 const char *onnxc_error_string(int code);
 
-/* Bytes per element of an ONNXC_* element type (bool: 1); 0 when unknown or
- * not fixed-size (string). */
+/* Bytes per element of an ONNXC_* element type (bool: 1); 0 when unknown,
+ * not fixed-size (string) or smaller than a byte (int4, int2, float4). */
 size_t onnxc_elem_size(int32_t elem_type);
+
+/* Bits per element as stored (int4: 4, int2: 2, bool: 8); 0 when unknown. */
+size_t onnxc_elem_bits(int32_t elem_type);
+
+/* Bytes of a tensor of `elements` values of an element type, sub-byte types
+ * packed: ceil(elements * bits / 8); 0 when the type is unknown. */
+size_t onnxc_tensor_bytes(int32_t elem_type, size_t elements);
 
 /* ---- CUDA shim (libonnxc_cuda_rt; called by generated CUDA objects) --- */
 

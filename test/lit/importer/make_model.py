@@ -169,7 +169,61 @@ def quantize():
     return m
 
 
+def control_flow(kind, opset=16):
+    """If with a constant or run-time condition, Loop with a constant or run-time trip
+    count, Scan: the bodies double their input."""
+    f = TensorProto.FLOAT
+    vi = helper.make_tensor_value_info
+    x = vi("x", f, [3])
+    if kind.startswith("if"):
+        branch = lambda op, out: helper.make_graph([helper.make_node(op, ["x", "x"], [out])], out, [],  # noqa: E731
+                                                   [vi(out, f, [3])])
+        cond = [numpy_helper.from_array(np.array(True), "c")] if kind == "if_const" else []
+        g = helper.make_graph([helper.make_node("If", ["c"], ["y"], name="if1", then_branch=branch("Add", "t"),
+                                                else_branch=branch("Mul", "e"))], "g",
+                              [x] + ([] if cond else [vi("c", TensorProto.BOOL, [])]), [vi("y", f, [3])], cond)
+    elif kind.startswith("loop"):
+        body = helper.make_graph([helper.make_node("Add", ["v", "v"], ["v2"]), helper.make_node("Identity", ["c"], ["c2"])],
+                                 "body", [vi("i", TensorProto.INT64, []), vi("c", TensorProto.BOOL, []), vi("v", f, [3])],
+                                 [vi("c2", TensorProto.BOOL, []), vi("v2", f, [3])])
+        trip = [numpy_helper.from_array(np.array(3, np.int64), "m")] if kind == "loop_const" else []
+        g = helper.make_graph([helper.make_node("Loop", ["m", "", "x"], ["y"], name="loop1", body=body)], "g",
+                              [x] + ([] if trip else [vi("m", TensorProto.INT64, [])]), [vi("y", f, [3])], trip)
+    else:
+        body = helper.make_graph([helper.make_node("Add", ["s", "r"], ["s2"]), helper.make_node("Add", ["r", "r"], ["o"])],
+                                 "body", [vi("s", f, [3]), vi("r", f, [3])], [vi("s2", f, [3]), vi("o", f, [3])])
+        g = helper.make_graph([helper.make_node("Scan", ["x", "seq"], ["y", "outs"], name="scan1", body=body,
+                                                num_scan_inputs=1)], "g", [x, vi("seq", f, [2, 3])],
+                              [vi("y", f, [3]), vi("outs", f, [2, 3])])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
+
+
+def newest_opset_op(op, ins, attrs=None, opset=28, ir=13, elem=TensorProto.FLOAT):
+    """One node of a newer opset; inputs (name, shape), the output shaped like the first."""
+    vi = helper.make_tensor_value_info
+    g = helper.make_graph([helper.make_node(op, [n for n, _ in ins], ["y"], name="n1", **(attrs or {}))], "g",
+                          [vi(n, elem, s) for n, s in ins], [vi("y", elem, ins[0][1])])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
+    m.ir_version = ir
+    return m
+
+
 MODELS = {
+    "if_const": lambda: control_flow("if_const"),
+    "if_runtime": lambda: control_flow("if_runtime"),
+    "loop_const": lambda: control_flow("loop_const"),
+    "loop_runtime": lambda: control_flow("loop_runtime"),
+    "scan": lambda: control_flow("scan"),
+    "relu_opset28": lambda: newest_opset_op("Relu", [("x", [2, 3])]),
+    "swiglu_opset28": lambda: newest_opset_op("SwiGLU", [("a", [2, 3]), ("b", [2, 3])]),
+    "attention_opset24": lambda: newest_opset_op("Attention", [("q", [1, 2, 3, 4]), ("k", [1, 2, 3, 4]),
+                                                               ("v", [1, 2, 3, 4])], {"is_causal": 1}, opset=24),
+    "bitcast_opset26": lambda: newest_opset_op("BitCast", [("x", [2])], {"to": 6}, opset=26),
+    "deform_conv_opset19": lambda: newest_opset_op("DeformConv", [("x", [1, 1, 3, 3]), ("w", [1, 1, 2, 2]),
+                                                                  ("o", [1, 8, 2, 2])], opset=19),
+    "image_decoder_opset20": lambda: newest_opset_op("ImageDecoder", [("x", [16])], opset=20, elem=2),
+    "float8_input": lambda: newest_opset_op("Identity", [("x", [2])], opset=21, elem=17),
+    "float8_relu": lambda: newest_opset_op("Relu", [("x", [2])], opset=21, elem=17),
     "shape_arith": shape_arith,
     "conv_relu": conv_relu,
     "conv_block": conv_block,
