@@ -31,6 +31,13 @@ Value seedWithBias(OpBuilder &b, Location loc, Value bias, RankedTensorType accT
       .getResult(0);
 }
 
+/// Whether a conv with window geometry `g` reads each input pixel once, in place.
+bool isPointwise(const WindowGeometry &g) {
+  auto ones = [](ArrayRef<int64_t> v) { return llvm::all_of(v, [](int64_t x) { return x == 1; }); };
+  auto zeros = [](ArrayRef<int64_t> v) { return llvm::all_of(v, [](int64_t x) { return x == 0; }); };
+  return ones(g.kernel) && ones(g.strides) && zeros(g.padsBegin) && zeros(g.padsEnd);
+}
+
 struct ConvLowering : OpConversionPattern<ConvOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(ConvOp op, OpAdaptor adaptor,
@@ -48,13 +55,25 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
                               op.getAutoPad(), op.getPads(), op.getStrides(),
                               op.getDilations(), false, g))
       return rewriter.notifyMatchFailure(op, "bad window geometry");
+    Value xIn = adaptor.getX(), wIn = adaptor.getW();
+    if (k > 1 && isPointwise(g)) {
+      // A 1x1, stride-1, unpadded conv is a matmul over the flattened pixels: one long
+      // contiguous axis for the vector lanes instead of short rows.
+      int64_t pixels = tx.getNumElements() / (n * c);
+      xIn = reshapeTo(rewriter, loc, xIn, RankedTensorType::get({n, c, pixels}, elem));
+      tw = RankedTensorType::get({m, cg, 1}, elem);
+      wIn = reshapeTo(rewriter, loc, wIn, tw);
+      g.padsBegin = g.padsEnd = {0};
+      g.kernel = g.strides = g.dilations = {1};
+      g.outSizes = {pixels};
+      k = 1;
+    }
 
     // Padded input viewed as [N, G, Cg, spatial...], weights as [G, Mg, Cg, kernel...].
     SmallVector<int64_t> low{0, 0}, high{0, 0};
     low.append(g.padsBegin);
     high.append(g.padsEnd);
-    Value x = padWith(rewriter, loc, adaptor.getX(), low, high,
-                      scalarConstant(rewriter, loc, elem, 0));
+    Value x = padWith(rewriter, loc, xIn, low, high, scalarConstant(rewriter, loc, elem, 0));
     auto tp = cast<RankedTensorType>(x.getType());
     SmallVector<int64_t> x5{n, group, cg};
     x5.append(tp.getShape().begin() + 2, tp.getShape().end());
@@ -63,7 +82,7 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
     // generator packs constant ones for its vector loads.
     SmallVector<int64_t> w4{group, mg, cg};
     w4.append(tw.getShape().begin() + 2, tw.getShape().end());
-    Value w = reshapeTo(rewriter, loc, adaptor.getW(), RankedTensorType::get(w4, elem));
+    Value w = reshapeTo(rewriter, loc, wIn, RankedTensorType::get(w4, elem));
 
     // Accumulator [N, G, Mg, out...] seeded with the bias.
     SmallVector<int64_t> y5{n, group, mg};

@@ -126,6 +126,8 @@ void deriveFacts(TargetInfo &t, const llvm::Triple &triple, const llvm::MCSubtar
 } // namespace
 
 int64_t TargetInfo::maxAccumulators() const {
+  if (vectorBits && vectorRegisters >= 16)
+    return vectorRegisters * 3 / 4; // the rest hold the lane vectors and a broadcast
   int64_t half = std::max<int64_t>(vectorRegisters / 2, 1);
   return std::min<int64_t>(half, vectorBits ? 8 : 16);
 }

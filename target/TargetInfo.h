@@ -47,8 +47,9 @@ struct TargetInfo {
   // architectures ("sm_80", ...; the first is the lowest, also shipped as PTX).
   std::vector<std::string> gpuArchs;
 
-  /// Accumulators a register tile may hold: half the registers, at most 8
-  /// vectors (more gave no gain on AVX-512) or 16 scalars.
+  /// Accumulators a register tile may hold: three quarters of a vector register
+  /// file of 16 or more (12 on AVX2, 24 on AVX-512 and NEON), else half the
+  /// registers, at most 16 scalars.
   int64_t maxAccumulators() const;
 };
 

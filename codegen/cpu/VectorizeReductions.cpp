@@ -99,9 +99,9 @@ Access accessOf(linalg::GenericOp op, OpOperand *operand) {
 }
 
 /// The output axis to spread across vector lanes, or -1. Inputs that vary
-/// along it must do so in their innermost index only; among such axes, the
-/// best-filled vectors win, then contiguous loads, then the output's own
-/// innermost axis.
+/// along it must do so in their innermost index only. Among such axes the best
+/// score wins: filled vectors, then contiguous input loads (each reduction step
+/// makes them), then contiguous output stores (made once per tile).
 int64_t chooseLane(linalg::GenericOp op, ArrayRef<int64_t> extents, int64_t width) {
   AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
   int64_t best = -1;
@@ -110,7 +110,7 @@ int64_t chooseLane(linalg::GenericOp op, ArrayRef<int64_t> extents, int64_t widt
     int64_t d = cast<AffineDimExpr>(e).getPosition();
     if (extents[d] < 2)
       continue;
-    bool eligible = true, contiguous = isContiguousAlong(accessOf(op, op.getDpsInitOperand(0)), d);
+    bool eligible = true, contiguous = true;
     for (OpOperand *in : op.getDpsInputOperands()) {
       AffineMap map = op.getMatchingIndexingMap(in);
       if (!usesDim(map, d))
@@ -122,6 +122,8 @@ int64_t chooseLane(linalg::GenericOp op, ArrayRef<int64_t> extents, int64_t widt
       continue;
     double fill = (double)extents[d] / (llvm::divideCeil(extents[d], width) * width);
     double score = fill * (contiguous ? 1.0 : fill >= 0.75 ? 0.5 : 0.25);
+    if (!isContiguousAlong(accessOf(op, op.getDpsInitOperand(0)), d))
+      score *= 0.5;
     if (score >= bestScore) {
       best = d;
       bestScore = score;
@@ -136,9 +138,10 @@ bool isVectorizableBody(linalg::GenericOp g) {
     if (inner.getNumRegions() || !OpTrait::hasElementwiseMappableTraits(&inner) ||
         !isa<arith::ArithDialect, math::MathDialect>(inner.getDialect()))
       return false;
+  // Bools are stored a byte each; a vector<Nxi1> load would read packed bits.
   return llvm::all_of(g->getOperands(), [](Value v) {
     auto t = dyn_cast<MemRefType>(v.getType());
-    return t && t.hasStaticShape() && t.getElementType().isIntOrFloat();
+    return t && t.hasStaticShape() && t.getElementType().isIntOrFloat() && !t.getElementType().isInteger(1);
   });
 }
 
@@ -188,11 +191,21 @@ std::optional<TilePlan> planFor(linalg::GenericOp op, int64_t vectorBits, int64_
   // Scalar tiles (no vector registers) load one operand per row and one per
   // lane: a square tile loads the fewest per multiply-add. Vector tiles keep
   // all rows, each sharing the lane vectors' loads.
+  // Vector tiles with a dozen or more accumulators take two lane vectors per row
+  // (6x2 on AVX2, 12x2 on AVX-512 and NEON, as BLIS and MLAS do): per reduction
+  // step 2 + rows loads feed 2 * rows FMAs, where one vector per row needs one
+  // more load than FMAs. Lanes read element by element stay one vector wide.
   int64_t rowLimit = maxAccumulators;
   if (plan.width == 1)
     rowLimit = std::max<int64_t>(maxAccumulators / std::min(laneVectorsNeeded, (int64_t)std::sqrt((double)maxAccumulators)), 1);
+  else if (maxAccumulators >= 12 && laneVectorsNeeded >= 2 && plan.row >= 0 && plan.extents[plan.row] > 1 &&
+           llvm::all_of(op.getDpsInputOperands(), [&](OpOperand *in) {
+             return !usesDim(op.getMatchingIndexingMap(in), plan.lane) || isContiguousAlong(accessOf(op, in), plan.lane);
+           }))
+    rowLimit = maxAccumulators / 2;
+  // Balanced row tiles: 7 rows in tiles of at most 6 become 4 + 3, not 6 + 1.
   if (plan.row >= 0)
-    plan.rowTile = std::min(plan.extents[plan.row], rowLimit);
+    plan.rowTile = llvm::divideCeil(plan.extents[plan.row], llvm::divideCeil(plan.extents[plan.row], rowLimit));
   plan.laneVectors = std::clamp<int64_t>(maxAccumulators / plan.rowTile, 1, laneVectorsNeeded);
   return plan;
 }

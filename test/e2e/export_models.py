@@ -93,6 +93,23 @@ def _build_encoder(torch):
     return model, (1, 128, 256), {"opset": 17, "export_with_grad": True}
 
 
+def _build_lstm(torch):
+    """A 2-layer batch-first LSTM (input 64, hidden 128, sequence 32) with a linear head."""
+    nn = torch.nn
+
+    class LstmHead(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(64, 128, num_layers=2, batch_first=True)
+            self.fc = nn.Linear(128, 10)
+
+        def forward(self, x):
+            y, _ = self.lstm(x)
+            return self.fc(y[:, -1])
+
+    return LstmHead(), (1, 32, 64), {"opset": 13}
+
+
 def _torchvision_builder(fn_name):
     def build(torch):
         import torchvision
@@ -109,7 +126,17 @@ BUILDERS = {
     "resnet18": _torchvision_builder("resnet18"),
     "speech_rnn": _build_speech_rnn,
     "encoder": _build_encoder,
+    # Benchmark-only models (bench/benchmark.py): not exported by the tests.
+    "lstm": _build_lstm,
+    "resnet50": _torchvision_builder("resnet50"),
+    "mobilenet_v3_small": _torchvision_builder("mobilenet_v3_small"),
+    "shufflenet_v2": _torchvision_builder("shufflenet_v2_x1_0"),
+    "efficientnet_b0": _torchvision_builder("efficientnet_b0"),
+    "densenet121": _torchvision_builder("densenet121"),
 }
+# The benchmark's model set (issue 13), in the order of its table.
+BENCH_MODELS = ["mlp", "lstm", "encoder", "shufflenet_v2", "mobilenet_v3_small", "densenet121",
+                "resnet18", "squeezenet1_1", "kws", "mobilenet_v2", "resnet50", "efficientnet_b0"]
 
 
 def _randomize_batchnorm(torch, model, gen):

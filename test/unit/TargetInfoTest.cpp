@@ -54,7 +54,7 @@ TEST(TargetInfo, CortexM55HasHelium) {
 TEST(TargetInfo, HostedTargets) {
   TargetInfo avx512 = resolve("x86_64", "skylake-avx512");
   EXPECT_EQ(avx512.vectorBits, 512);
-  EXPECT_EQ(avx512.maxAccumulators(), 8);
+  EXPECT_EQ(avx512.maxAccumulators(), 24);
   EXPECT_EQ(avx512.indexBits, 64);
   EXPECT_TRUE(avx512.hasThreads);
   EXPECT_TRUE(avx512.pic);
