@@ -1,8 +1,9 @@
 // Lowers onnx MaxPool, AveragePool and the global pools to linalg.
 //
-// Windowed pools combine one strided view of the padded input per kernel
-// offset in a single elementwise linalg.generic (max, or sum times a
-// per-position reciprocal count).
+// Windowed pools with small kernels combine one strided view of the padded
+// input per kernel offset in a single elementwise linalg.generic (max, or sum
+// times a per-position reciprocal count); larger kernels reduce over the window
+// in one loop nest, so the IR does not grow with the kernel.
 #include "dialects/onnx/OnnxDialect.h"
 #include "dialects/onnx/OnnxUtils.h"
 #include "lowering/Common.h"
@@ -13,17 +14,57 @@ using namespace onnxc::onnx;
 namespace onnxc::lowering {
 namespace {
 
-/// Windowed pools read one slice per kernel element: at most this many.
-constexpr int64_t kMaxWindowElements = 4096;
+/// Kernels of more taps than this reduce in a loop nest instead of one slice per tap.
+constexpr int64_t kMaxSliceTaps = 64;
+/// The most taps a kernel may have (its shape-only window operand takes a buffer).
+constexpr int64_t kMaxTaps = 1 << 16;
 
-/// Fails with an error when `op`'s kernel has more than kMaxWindowElements elements.
+/// Fails with an error naming `op` when its kernel has more than kMaxTaps taps.
 LogicalResult checkKernelSize(Operation *op, ArrayRef<int64_t> kernel) {
-  int64_t elements = 1;
+  int64_t taps = 1;
   for (int64_t k : kernel)
-    if (llvm::MulOverflow(elements, std::max<int64_t>(k, 1), elements) || elements > kMaxWindowElements)
-      return op->emitError() << op->getName().stripDialect() << "'s kernel has more than " << kMaxWindowElements
-                             << " elements (each is a slice of the input)";
+    if (llvm::MulOverflow(taps, std::max<int64_t>(k, 1), taps) || taps > kMaxTaps)
+      return op->emitError() << op->getName().stripDialect() << "'s kernel has more than " << kMaxTaps << " elements";
   return success();
+}
+
+bool hasManyTaps(const WindowGeometry &g) {
+  int64_t taps = 1;
+  for (int64_t k : g.kernel)
+    taps *= k; // bounded by checkKernelSize
+  return taps > kMaxSliceTaps;
+}
+
+/// `combine(acc, x)` folded over every window of `padded` ([N, C, spatial...]),
+/// seeded with `init`: one linalg reduction, parallel over [N, C, out...] and
+/// reducing over the kernel taps (a kernel-shaped operand gives their ranges).
+Value windowReduction(OpBuilder &b, Location loc, Value padded, const WindowGeometry &g, Value init,
+                      function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
+  auto tp = cast<RankedTensorType>(padded.getType());
+  Type elem = tp.getElementType();
+  int64_t k = g.kernel.size();
+  SmallVector<int64_t> shape{tp.getDimSize(0), tp.getDimSize(1)};
+  shape.append(g.outSizes);
+  auto type = RankedTensorType::get(shape, elem);
+  Value acc = linalg::FillOp::create(b, loc, init, emptyTensor(b, loc, type)).getResult(0);
+  Value window = emptyTensor(b, loc, RankedTensorType::get(g.kernel, elem));
+  MLIRContext *ctx = b.getContext();
+  auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+  SmallVector<AffineExpr> xExprs{d(0), d(1)}, wExprs, yExprs{d(0), d(1)};
+  for (int64_t i = 0; i < k; ++i) {
+    xExprs.push_back(d(2 + i) * g.strides[i] + d(2 + k + i) * g.dilations[i]);
+    wExprs.push_back(d(2 + k + i));
+    yExprs.push_back(d(2 + i));
+  }
+  SmallVector<AffineMap> maps{AffineMap::get(2 + 2 * k, 0, xExprs, ctx), AffineMap::get(2 + 2 * k, 0, wExprs, ctx),
+                              AffineMap::get(2 + 2 * k, 0, yExprs, ctx)};
+  SmallVector<utils::IteratorType> iters(2 + 2 * k, utils::IteratorType::reduction);
+  std::fill_n(iters.begin(), 2 + k, utils::IteratorType::parallel);
+  return linalg::GenericOp::create(b, loc, TypeRange{type}, ValueRange{padded, window}, acc, maps, iters,
+                                   [&](OpBuilder &nb, Location l, ValueRange a) {
+                                     linalg::YieldOp::create(nb, l, combine(nb, l, a[2], a[0]));
+                                   })
+      .getResult(0);
 }
 
 /// Geometry plus the padded input of a windowed pool; nullopt on bad attributes.
@@ -58,17 +99,23 @@ struct MaxPoolLowering : OpConversionPattern<MaxPoolOp> {
     }
     if (failed(checkKernelSize(op, op.getKernelShape())))
       return failure();
-    auto padded = padForPool(rewriter, op, adaptor.getX(), scalarExtreme(rewriter, loc, elem, true));
+    Value lowest = scalarExtreme(rewriter, loc, elem, true);
+    auto padded = padForPool(rewriter, op, adaptor.getX(), lowest);
     if (!padded)
       return rewriter.notifyMatchFailure(op, "bad window geometry");
+    auto maxOf = [&](OpBuilder &b, Location l, Value x, Value y) -> Value {
+      return isa<FloatType>(elem) ? (Value)arith::MaximumFOp::create(b, l, x, y) : arith::MaxSIOp::create(b, l, x, y);
+    };
+    if (hasManyTaps(padded->first)) {
+      rewriter.replaceOp(op, windowReduction(rewriter, loc, padded->second, padded->first, lowest, maxOf));
+      return success();
+    }
     SmallVector<Value> slices = windowSlices(rewriter, loc, padded->second, padded->first, 2);
-    bool isFloat = isa<FloatType>(elem);
     rewriter.replaceOp(op, elementwise(rewriter, loc, type, slices,
                                        [&](OpBuilder &b, Location l, ValueRange a) {
                                          Value r = a[0];
                                          for (Value v : a.drop_front())
-                                           r = isFloat ? (Value)arith::MaximumFOp::create(b, l, r, v)
-                                                       : arith::MaxSIOp::create(b, l, r, v);
+                                           r = maxOf(b, l, r, v);
                                          return r;
                                        }));
     return success();
@@ -91,7 +138,8 @@ struct AveragePoolLowering : OpConversionPattern<AveragePoolOp> {
     }
     if (failed(checkKernelSize(op, op.getKernelShape())))
       return failure();
-    auto padded = padForPool(rewriter, op, adaptor.getX(), scalarConstant(rewriter, loc, elem, 0));
+    Value zero = scalarConstant(rewriter, loc, elem, 0);
+    auto padded = padForPool(rewriter, op, adaptor.getX(), zero);
     if (!padded)
       return rewriter.notifyMatchFailure(op, "bad window geometry");
     const WindowGeometry &g = padded->first;
@@ -129,6 +177,17 @@ struct AveragePoolLowering : OpConversionPattern<AveragePoolOp> {
         return elem.getIntOrFloatBitWidth() > 32 ? (Value)arith::ExtFOp::create(b, l, elem, a[0])
                                                  : arith::TruncFOp::create(b, l, elem, a[0]);
       });
+    if (hasManyTaps(g)) {
+      Value sum = windowReduction(rewriter, loc, padded->second, g, zero,
+                                  [](OpBuilder &b, Location l, Value x, Value y) -> Value {
+                                    return arith::AddFOp::create(b, l, x, y);
+                                  });
+      rewriter.replaceOp(op, elementwise(rewriter, loc, type, {sum, scaleT},
+                                         [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                                           return arith::MulFOp::create(b, l, a[0], a[1]);
+                                         }));
+      return success();
+    }
     SmallVector<Value> inputs = windowSlices(rewriter, loc, padded->second, g, 2);
     inputs.push_back(scaleT);
     rewriter.replaceOp(op, elementwise(rewriter, loc, type, inputs,

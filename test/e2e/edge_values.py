@@ -149,7 +149,51 @@ def graph_probes():
                                   [helper.make_tensor_value_info("x", TensorProto.DOUBLE, [len(x)])],
                                   [helper.make_tensor_value_info("z", TensorProto.DOUBLE, [len(x)])])
             out.append((f"{op.lower()}_float64", g, [x], want))
+    out += large_kernel_pools()
     out += graphfuzz_regressions()
+    return out
+
+
+def pool2d(x, kernel, strides, dilations, pads, mode, count_include_pad=0):
+    """numpy reference of a 2-D MaxPool/AveragePool (ceil_mode 0) on [N, C, H, W]."""
+    h, w = x.shape[2:]
+    span = [(k - 1) * d + 1 for k, d in zip(kernel, dilations)]
+    oh = (h + pads[0] + pads[2] - span[0]) // strides[0] + 1
+    ow = (w + pads[1] + pads[3] - span[1]) // strides[1] + 1
+    y = np.zeros(x.shape[:2] + (oh, ow), x.dtype)
+    for i in range(oh):
+        for j in range(ow):
+            rows = [i * strides[0] + a * dilations[0] - pads[0] for a in range(kernel[0])]
+            cols = [j * strides[1] + b * dilations[1] - pads[1] for b in range(kernel[1])]
+            inside = [(r, c) for r in rows for c in cols if 0 <= r < h and 0 <= c < w]
+            vals = np.stack([x[:, :, r, c] for r, c in inside], -1)
+            if mode == "MaxPool":
+                y[:, :, i, j] = vals.max(-1)
+            else:
+                padded = [(r, c) for r in rows for c in cols
+                          if -pads[0] <= r < h + pads[2] and -pads[1] <= c < w + pads[3]]
+                y[:, :, i, j] = vals.sum(-1) / (len(padded) if count_include_pad else len(inside))
+    return y
+
+
+def large_kernel_pools():
+    """Pools of more than 64 taps reduce in a loop nest (not one slice per tap)."""
+    out = []
+    x = np.random.default_rng(7).standard_normal((1, 3, 23, 21)).astype(np.float32)
+    for name, op, kernel, strides, dil, pads, cip in [
+            ("maxpool_9x9_dilated", "MaxPool", [9, 9], [2, 3], [2, 1], [4, 3, 5, 2], 0),
+            ("avgpool_10x10", "AveragePool", [10, 10], [3, 2], [1, 1], [2, 4, 3, 1], 0),
+            ("avgpool_10x10_include_pad", "AveragePool", [10, 10], [3, 2], [1, 1], [2, 4, 3, 1], 1)]:
+        attrs = {"kernel_shape": kernel, "strides": strides, "pads": pads}
+        if op == "MaxPool":
+            attrs["dilations"] = dil
+        else:
+            attrs["count_include_pad"] = cip
+        want = pool2d(x, kernel, strides, dil, pads, op, cip)
+        g = helper.make_graph([helper.make_node(op, ["x"], ["z"], name="p", **attrs)], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(x.shape))],
+                              [helper.make_tensor_value_info("z", TensorProto.FLOAT, list(want.shape))])
+        out.append((name, g, [x], want))
     return out
 
 
