@@ -128,7 +128,9 @@ void packOperands(linalg::GenericOp op) {
     return;
   for (OpOperand *in : op.getDpsInputOperands()) {
     AffineMap map = op.getMatchingIndexingMap(in);
-    if (!map.isProjectedPermutation() || !in->get().hasOneUse())
+    // A constant shared by several ops (identical layers deduplicated by the exporter) is
+    // packed for each; equal packed constants are one global after bufferization.
+    if (!map.isProjectedPermutation())
       continue;
     std::optional<ConstantView> view = constantView(in->get());
     if (!view)
