@@ -19,20 +19,13 @@ constexpr int64_t kMaxSliceTaps = 64;
 /// The most taps a kernel may have (its shape-only window operand takes a buffer).
 constexpr int64_t kMaxTaps = 1 << 16;
 
-/// Fails with an error naming `op` when its kernel has more than kMaxTaps taps.
-LogicalResult checkKernelSize(Operation *op, ArrayRef<int64_t> kernel) {
+/// The taps of `op`'s kernel; fails with an error naming `op` above kMaxTaps.
+FailureOr<int64_t> kernelTaps(Operation *op, ArrayRef<int64_t> kernel) {
   int64_t taps = 1;
   for (int64_t k : kernel)
     if (llvm::MulOverflow(taps, std::max<int64_t>(k, 1), taps) || taps > kMaxTaps)
       return op->emitError() << op->getName().stripDialect() << "'s kernel has more than " << kMaxTaps << " elements";
-  return success();
-}
-
-bool hasManyTaps(const WindowGeometry &g) {
-  int64_t taps = 1;
-  for (int64_t k : g.kernel)
-    taps *= k; // bounded by checkKernelSize
-  return taps > kMaxSliceTaps;
+  return taps;
 }
 
 /// `combine(acc, x)` folded over every window of `padded` ([N, C, spatial...]),
@@ -97,7 +90,8 @@ struct MaxPoolLowering : OpConversionPattern<MaxPoolOp> {
       rewriter.replaceOp(op, emptyTensor(rewriter, loc, type));
       return success();
     }
-    if (failed(checkKernelSize(op, op.getKernelShape())))
+    FailureOr<int64_t> taps = kernelTaps(op, op.getKernelShape());
+    if (failed(taps))
       return failure();
     Value lowest = scalarExtreme(rewriter, loc, elem, true);
     auto padded = padForPool(rewriter, op, adaptor.getX(), lowest);
@@ -106,7 +100,7 @@ struct MaxPoolLowering : OpConversionPattern<MaxPoolOp> {
     auto maxOf = [&](OpBuilder &b, Location l, Value x, Value y) -> Value {
       return isa<FloatType>(elem) ? (Value)arith::MaximumFOp::create(b, l, x, y) : arith::MaxSIOp::create(b, l, x, y);
     };
-    if (hasManyTaps(padded->first)) {
+    if (*taps > kMaxSliceTaps) {
       rewriter.replaceOp(op, windowReduction(rewriter, loc, padded->second, padded->first, lowest, maxOf));
       return success();
     }
@@ -136,7 +130,8 @@ struct AveragePoolLowering : OpConversionPattern<AveragePoolOp> {
       rewriter.replaceOp(op, emptyTensor(rewriter, loc, type));
       return success();
     }
-    if (failed(checkKernelSize(op, op.getKernelShape())))
+    FailureOr<int64_t> taps = kernelTaps(op, op.getKernelShape());
+    if (failed(taps))
       return failure();
     Value zero = scalarConstant(rewriter, loc, elem, 0);
     auto padded = padForPool(rewriter, op, adaptor.getX(), zero);
@@ -177,7 +172,7 @@ struct AveragePoolLowering : OpConversionPattern<AveragePoolOp> {
         return elem.getIntOrFloatBitWidth() > 32 ? (Value)arith::ExtFOp::create(b, l, elem, a[0])
                                                  : arith::TruncFOp::create(b, l, elem, a[0]);
       });
-    if (hasManyTaps(g)) {
+    if (*taps > kMaxSliceTaps) {
       Value sum = windowReduction(rewriter, loc, padded->second, g, zero,
                                   [](OpBuilder &b, Location l, Value x, Value y) -> Value {
                                     return arith::AddFOp::create(b, l, x, y);
