@@ -395,7 +395,9 @@ private:
     };
     if (lanes == 1 || !isContiguousAlong(a, plan.lane))
       return elementwise(b);
-    auto [firstValid, inner] = interiorIndices(b, a, idx);
+    std::pair<Value, SmallVector<Value>> first = interiorIndices(b, a, idx);
+    Value firstValid = first.first;
+    SmallVector<Value> inner = first.second;
     Value lastValid = interiorIndices(b, a, laneIndices(b, a.map, idx, lanes - 1)).first;
     Value whole = arith::AndIOp::create(b, loc, firstValid, lastValid);
     auto ifOp = scf::IfOp::create(
