@@ -118,6 +118,13 @@ LogicalResult rotaryEmbedding(Composer &c, NodeState &n) {
   Value x = input(n, 0), cosCache = input(n, 1), sinCache = input(n, 2), positionIds = input(n, 3);
   if (!x || !cosCache || !sinCache || (Composer::rank(x) != 3 && Composer::rank(x) != 4))
     return emitError(n.loc) << "RotaryEmbedding needs a 3-D or 4-D X, cos_cache and sin_cache";
+  // The angles are (B, S, rot/2): gathered from 2-D caches by 2-D position_ids, or given as 3-D caches.
+  int64_t cacheRank = positionIds ? 2 : 3;
+  if (Composer::rank(cosCache) != cacheRank || Composer::rank(sinCache) != cacheRank ||
+      (positionIds && Composer::rank(positionIds) != 2))
+    return emitError(n.loc) << "RotaryEmbedding needs "
+                            << (positionIds ? "2-D cos_cache, sin_cache and position_ids"
+                                            : "3-D cos_cache and sin_cache when position_ids is absent");
   Value bshd = toBshd(c, x, intAttr(n, "num_heads", 0));
   if (!c.ok)
     return failure();
