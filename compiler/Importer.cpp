@@ -89,7 +89,7 @@ static LogicalResult withCleanDiagnostics(MLIRContext &ctx, function_ref<Logical
 
 FailureOr<SmallVector<Value>> GraphImporter::buildOp(StringRef opType, ArrayRef<Value> inputs,
                                                      ArrayRef<NamedAttribute> attrs, Location loc) {
-  if (options.failOpBuildAt > 0 && ++opsBuilt == options.failOpBuildAt)
+  if (++opsBuilt == options.failOpBuildAt)
     return emitError(loc) << "injected failure of op " << opsBuilt << " (" << opType << ", --inject-op-failure)",
            failure();
   std::string name = ("onnx." + opType).str();
@@ -406,6 +406,8 @@ OwningOpRef<ModuleOp> importModel(MLIRContext &ctx, const ::onnx::ModelProto &mo
     func->setAttr(onnx::kOutputDimsResultAttr, b.getUnitAttr());
   if (failed(mlir::verify(*module)))
     return nullptr;
+  if (options.failOpBuildAt < 0)
+    emitRemark(unknown) << "the importer built " << importer.opsBuilt << " ops (--inject-op-failure)";
   return module;
 }
 

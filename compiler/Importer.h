@@ -37,7 +37,8 @@ struct ImportOptions {
   /// take (--max-trip-count); 0: such loops are refused.
   int64_t maxTripCount = 0;
   /// Testing only (--inject-op-failure): the Nth op the importer builds fails
-  /// as a rejected op would, so every error path can be walked (0: never).
+  /// as a rejected op would, so every error path can be walked (0: never;
+  /// -1: none fails, and a successful import ends with a note of the count).
   int64_t failOpBuildAt = 0;
 };
 
