@@ -74,8 +74,8 @@ static cl::opt<int64_t> maxTripCount("max-trip-count",
                                               "time (it is unrolled to the bound and stops at the trip count)"),
                                      cl::init(0), cl::cat(onnxcOptions));
 static cl::opt<int64_t> injectOpFailure("inject-op-failure",
-                                        cl::desc("Testing: make the Nth op the importer builds fail (-1: count them)"), cl::init(0),
-                                        cl::Hidden, cl::cat(onnxcOptions));
+                                        cl::desc("Testing: make the Nth op the importer builds fail (-1: count them)"),
+                                        cl::init(0), cl::Hidden, cl::cat(onnxcOptions));
 static cl::opt<int> maxNesting("max-nesting", cl::desc("Deepest subgraph nesting accepted"), cl::init(16),
                                cl::cat(onnxcOptions));
 static cl::opt<int64_t> maxConstantBytes("max-constant-bytes", cl::desc("Most constant bytes accepted"),
