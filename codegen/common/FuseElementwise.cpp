@@ -5,10 +5,13 @@
 // output channel), so reductions keep reading a materialized tensor. A
 // producer that reads its own output (out += in, an Einsum with no summed
 // index) is not fused either: a broadcasting consumer would run it once per
-// broadcast element and accumulate that many times.
+// broadcast element and accumulate that many times. Nor is a producer with
+// transcendental or dividing math that the consumer broadcasts (a
+// squeeze-excite sigmoid per channel would run once per pixel).
 #include "codegen/Passes.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 using namespace mlir;
@@ -19,10 +22,19 @@ namespace onnxc::codegen {
 
 namespace {
 
+/// Whether `op`'s body costs more than a few arithmetic instructions per element.
+bool hasCostlyMath(linalg::LinalgOp op) {
+  return llvm::any_of(op.getBlock()->getOperations(), [](Operation &inner) {
+    return isa<math::MathDialect>(inner.getDialect()) || isa<arith::DivFOp, arith::RemFOp>(inner);
+  });
+}
+
 bool isElementwiseFusionProfitable(OpOperand *fused) {
   auto producer = fused->get().getDefiningOp<linalg::LinalgOp>();
   auto consumer = dyn_cast<linalg::LinalgOp>(fused->getOwner());
   if (!producer || !producer->hasOneUse() || !consumer || consumer.getNumReductionLoops() != 0)
+    return false;
+  if (!consumer.getMatchingIndexingMap(fused).isPermutation() && hasCostlyMath(producer))
     return false;
   return llvm::none_of(producer.getDpsInitsMutable(),
                        [&](OpOperand &init) { return producer.payloadUsesValueFromOperand(&init); });

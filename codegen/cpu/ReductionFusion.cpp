@@ -29,6 +29,43 @@ bool nothingTouchesMemoryBetween(Operation *a, Operation *b) {
   return true;
 }
 
+/// Whether `v` exists at `point` (defined above it, or a block argument of an enclosing block).
+bool availableAt(Value v, Operation *point) {
+  Operation *def = v.getDefiningOp();
+  if (!def)
+    return cast<BlockArgument>(v).getOwner()->getParentOp()->isAncestor(point);
+  return def->getBlock() == point->getBlock() && def->isBeforeInBlock(point);
+}
+
+/// Moves the set-up strictly between `op` and `consumer` above `op`:
+/// allocations, views and the fills of buffers allocated there (the zero
+/// border of a padded buffer the consumer writes into), when their operands
+/// exist above `op`. Then the consumer's buffers exist where the tiles are
+/// built, and only ops that touch `op`'s data stay between the two.
+void hoistSetupAbove(Operation *op, Operation *consumer) {
+  SmallVector<Operation *> between;
+  for (Operation *x = op->getNextNode(); x && x != consumer; x = x->getNextNode())
+    between.push_back(x);
+  SmallPtrSet<Operation *, 8> hoisted;
+  for (Operation *x : between) {
+    if (!llvm::all_of(x->getOperands(), [&](Value v) { return availableAt(v, op); }))
+      continue;
+    bool setup = isa<memref::AllocOp>(x) || (isMemoryEffectFree(x) && x->getNumRegions() == 0);
+    if (auto fill = dyn_cast<linalg::FillOp>(x)) {
+      Value buffer = fill.getDpsInitOperand(0)->get();
+      setup = fill.hasPureBufferSemantics() && hoisted.contains(buffer.getDefiningOp()) &&
+              llvm::all_of(buffer.getUsers(), [&](Operation *u) {
+                return u == x || hoisted.contains(u) || !llvm::is_contained(between, u) ||
+                       x->isBeforeInBlock(u);
+              });
+    }
+    if (!setup)
+      continue;
+    x->moveBefore(op);
+    hoisted.insert(x);
+  }
+}
+
 /// Whether the values `g`'s body takes from outside exist at `point` (constants are rematerialized).
 bool capturesAvailableAt(linalg::GenericOp g, Operation *point) {
   SetVector<Value> captured;
@@ -113,7 +150,10 @@ TileFusion findTileFusion(linalg::GenericOp op) {
       if (in->get() == read)
         uses.push_back(in);
     Value out = consumer.getDpsInitOperand(0)->get();
+    if (uses.size() == 1)
+      hoistSetupAbove(op, consumer);
     if (uses.size() != 1 || !nothingTouchesMemoryBetween(op, consumer) ||
+        !llvm::all_of(consumer->getOperands(), [&](Value v) { return v == read || availableAt(v, op); }) ||
         !capturesAvailableAt(consumer, op) ||
         !consumer.getMatchingIndexingMap(uses[0]).isIdentity() ||
         cast<MemRefType>(out.getType()).getShape() != cast<MemRefType>(read.getType()).getShape())
