@@ -87,8 +87,28 @@ def VectorizeReductions : Pass<"onnxc-vectorize-reductions", "mlir::func::FuncOp
            "bits per vector register (-1: the target's; 0: scalar tiles)">,
     Option<"accumulators", "accumulators", "int64_t", "0",
            "accumulators per register tile (0: the target's)">,
-    Option<"minParallelWork", "min-parallel-work", "int64_t", "1048576",
+    Option<"minParallelWork", "min-parallel-work", "int64_t", "131072",
            "loop iterations below which a reduction stays on the calling thread">,
+  ];
+  let dependentDialects = ["mlir::affine::AffineDialect", "mlir::scf::SCFDialect",
+                           "mlir::vector::VectorDialect", "mlir::memref::MemRefDialect"];
+}
+
+def VectorizeElementwise : Pass<"onnxc-vectorize-elementwise", "mlir::func::FuncOp"> {
+  let summary = "Vectorizes elementwise linalg generics on buffers over their flattened contiguous axes";
+  let description = [{
+    Every static all-parallel linalg.generic whose operands read its trailing
+    axes contiguously (or not at all, as a broadcast) becomes a vector loop
+    over those axes flattened, with one masked vector for the remainder,
+    inside scalar loops over the leading axes. The outermost loop with enough
+    iterations is marked `onnxc.parallel` when the target has threads and the
+    op's work (elements times body cost) reaches `min-parallel-work`.
+  }];
+  let options = [
+    Option<"vectorBits", "vector-bits", "int64_t", "-1",
+           "bits per vector register (-1: the target's)">,
+    Option<"minParallelWork", "min-parallel-work", "int64_t", "131072",
+           "elements times body cost below which an op stays on the calling thread">,
   ];
   let dependentDialects = ["mlir::affine::AffineDialect", "mlir::scf::SCFDialect",
                            "mlir::vector::VectorDialect", "mlir::memref::MemRefDialect"];

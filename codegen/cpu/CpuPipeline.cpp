@@ -14,6 +14,7 @@ void buildCpuCodegenPipeline(OpPassManager &pm, const TargetInfo &target) {
   pm.addNestedPass<func::FuncOp>(createPackWeights());
   addBufferizationPasses(pm);
   pm.addNestedPass<func::FuncOp>(createVectorizeReductions());
+  pm.addNestedPass<func::FuncOp>(createVectorizeElementwise());
   addWorkspacePlanningPasses(pm);
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addNestedPass<func::FuncOp>(createApproximateMath());

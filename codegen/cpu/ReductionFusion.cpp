@@ -38,11 +38,11 @@ bool availableAt(Value v, Operation *point) {
 }
 
 /// Moves the set-up strictly between `op` and `consumer` above `op`:
-/// allocations, views and the fills of buffers allocated there (the zero
+/// allocations, views and (with `fills`) the fills of buffers allocated there (the zero
 /// border of a padded buffer the consumer writes into), when their operands
 /// exist above `op`. Then the consumer's buffers exist where the tiles are
 /// built, and only ops that touch `op`'s data stay between the two.
-void hoistSetupAbove(Operation *op, Operation *consumer) {
+void hoistSetupAbove(Operation *op, Operation *consumer, bool fills) {
   SmallVector<Operation *> between;
   for (Operation *x = op->getNextNode(); x && x != consumer; x = x->getNextNode())
     between.push_back(x);
@@ -53,7 +53,7 @@ void hoistSetupAbove(Operation *op, Operation *consumer) {
     bool setup = isa<memref::AllocOp>(x) || (isMemoryEffectFree(x) && x->getNumRegions() == 0);
     if (auto fill = dyn_cast<linalg::FillOp>(x)) {
       Value buffer = fill.getDpsInitOperand(0)->get();
-      setup = fill.hasPureBufferSemantics() && hoisted.contains(buffer.getDefiningOp()) &&
+      setup = fills && fill.hasPureBufferSemantics() && hoisted.contains(buffer.getDefiningOp()) &&
               llvm::all_of(buffer.getUsers(), [&](Operation *u) {
                 return u == x || hoisted.contains(u) || !llvm::is_contained(between, u) ||
                        x->isBeforeInBlock(u);
@@ -93,7 +93,7 @@ AffineMap collapsedIndices(memref::CollapseShapeOp collapse) {
 
 } // namespace
 
-TileFusion findTileFusion(linalg::GenericOp op) {
+TileFusion findTileFusion(linalg::GenericOp op, bool intoPaddedBuffers) {
   TileFusion f;
   OpOperand *init = op.getDpsInitOperand(0);
   AffineMap outMap = op.getMatchingIndexingMap(init);
@@ -151,7 +151,7 @@ TileFusion findTileFusion(linalg::GenericOp op) {
         uses.push_back(in);
     Value out = consumer.getDpsInitOperand(0)->get();
     if (uses.size() == 1)
-      hoistSetupAbove(op, consumer);
+      hoistSetupAbove(op, consumer, intoPaddedBuffers);
     if (uses.size() != 1 || !nothingTouchesMemoryBetween(op, consumer) ||
         !llvm::all_of(consumer->getOperands(), [&](Value v) { return v == read || availableAt(v, op); }) ||
         !capturesAvailableAt(consumer, op) ||

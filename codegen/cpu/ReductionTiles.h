@@ -30,8 +30,11 @@ struct TileFusion {
 };
 
 /// What `op` (a reduction on buffers) can absorb; with neither prologue nor
-/// epilogue the tiles read and write the op's own output.
-TileFusion findTileFusion(mlir::linalg::GenericOp op);
+/// epilogue the tiles read and write the op's own output. With
+/// `intoPaddedBuffers`, an epilogue may write the interior of a padded buffer
+/// whose fill lies between the two (the fill moves above `op`); without it,
+/// such a buffer stays for unpadInputs to drop.
+TileFusion findTileFusion(mlir::linalg::GenericOp op, bool intoPaddedBuffers);
 
 /// Inputs of `op` whose buffer is only a constant border around one interior
 /// that other ops write (a pad written in place by its producer, or a copied

@@ -12,11 +12,11 @@
 // attribute onnxc.target): 0 vector bits give scalar tiles in FP registers.
 #include "codegen/Passes.h"
 #include "codegen/cpu/ReductionTiles.h"
+#include "codegen/cpu/VectorBody.h"
 #include "target/TargetInfo.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/IR/IRMapping.h"
 
 #include <cmath>
 
@@ -94,6 +94,18 @@ bool isContiguousAlong(const Access &a, int64_t dim) {
          coefficientOf(a.map.getResult(pos), dim) == 1 && hasUnitInnerStride(a.mem);
 }
 
+/// Widest lane stride read as one wide load and a shuffle.
+constexpr int64_t kMaxShuffledStride = 4;
+
+/// The element distance between lanes when `a` varies along `dim` in its
+/// innermost, unit-stride index only; else 0.
+int64_t laneStrideAlong(const Access &a, int64_t dim) {
+  int64_t pos = lanePosition(a.map, dim);
+  if (pos < 0 || pos + 1 != (int64_t)a.map.getNumResults() || !hasUnitInnerStride(a.mem))
+    return 0;
+  return coefficientOf(a.map.getResult(pos), dim).value_or(0);
+}
+
 Access accessOf(linalg::GenericOp op, OpOperand *operand) {
   return {operand->get(), op.getMatchingIndexingMap(operand)};
 }
@@ -130,19 +142,6 @@ int64_t chooseLane(linalg::GenericOp op, ArrayRef<int64_t> extents, int64_t widt
     }
   }
   return best;
-}
-
-/// Whether `g`'s body can be replayed on vectors.
-bool isVectorizableBody(linalg::GenericOp g) {
-  for (Operation &inner : g.getBody()->without_terminator())
-    if (inner.getNumRegions() || !OpTrait::hasElementwiseMappableTraits(&inner) ||
-        !isa<arith::ArithDialect, math::MathDialect>(inner.getDialect()))
-      return false;
-  // Bools are stored a byte each; a vector<Nxi1> load would read packed bits.
-  return llvm::all_of(g->getOperands(), [](Value v) {
-    auto t = dyn_cast<MemRefType>(v.getType());
-    return t && t.hasStaticShape() && t.getElementType().isIntOrFloat() && !t.getElementType().isInteger(1);
-  });
 }
 
 std::optional<TilePlan> planFor(linalg::GenericOp op, int64_t vectorBits, int64_t maxAccumulators) {
@@ -322,6 +321,8 @@ private:
 
   VectorType vectorOf(Type elem) { return VectorType::get({plan.width}, elem); }
 
+  int64_t laneStride(const Access &a) { return laneStrideAlong(a, plan.lane); }
+
   /// `idx` (the indices of lane 0) moved to lane `l`.
   SmallVector<Value> laneIndices(OpBuilder &b, AffineMap map, ArrayRef<Value> idx, int64_t l) {
     int64_t pos = lanePosition(map, plan.lane);
@@ -346,7 +347,20 @@ private:
       SmallVector<bool> inBounds{lanes == plan.width};
       return vector::TransferReadOp::create(b, loc, vectorOf(elem), a.mem, idx, pad, inBounds);
     }
-    // Strided lanes: scalar loads (invalid tail lanes repeat lane 0).
+    // Lanes a small stride apart along the contiguous axis (stride-2 convs):
+    // one masked load of stride * width elements, then every stride-th lane.
+    // The mask stops at the end of the axis, so nothing outside the buffer
+    // is read.
+    if (int64_t stride = laneStride(a); stride > 1 && stride <= kMaxShuffledStride) {
+      Value pad = arith::ConstantOp::create(b, loc, b.getZeroAttr(elem));
+      Value wide = vector::TransferReadOp::create(b, loc, VectorType::get({plan.width * stride}, elem), a.mem,
+                                                  idx, pad, ArrayRef<bool>{false});
+      SmallVector<int64_t> picks;
+      for (int64_t l = 0; l < plan.width; ++l)
+        picks.push_back(l * stride);
+      return vector::ShuffleOp::create(b, loc, wide, wide, picks);
+    }
+    // Other strided lanes: scalar loads (invalid tail lanes repeat lane 0).
     SmallVector<Value> elems;
     for (int64_t l = 0; l < plan.width; ++l)
       elems.push_back(memref::LoadOp::create(b, loc, a.mem, laneIndices(b, a.map, idx, l < lanes ? l : 0)));
@@ -511,35 +525,8 @@ private:
       }
   }
 
-  /// A scalar body applied lane-wise to vectors `args`.
   Value replayBody(OpBuilder &b, Block *body, ArrayRef<Value> args) {
-    IRMapping map;
-    for (auto [arg, v] : llvm::zip(body->getArguments(), args))
-      map.map(arg, v);
-    auto vectorized = [&](Value v) -> Value {
-      if (Value m = map.lookupOrNull(v))
-        return m;
-      Value scalar = v;
-      if (Operation *def = v.getDefiningOp(); def && def->hasTrait<OpTrait::ConstantLike>())
-        scalar = b.clone(*def)->getResult(0); // may be defined after the tiles
-      Value bc = vector::BroadcastOp::create(b, loc, vectorOf(v.getType()), scalar);
-      map.map(v, bc);
-      return bc;
-    };
-    for (Operation &inner : body->without_terminator()) {
-      if (auto cst = dyn_cast<arith::ConstantOp>(inner)) {
-        auto type = vectorOf(cst.getType());
-        map.map(cst.getResult(), arith::ConstantOp::create(
-                                     b, loc, type, DenseElementsAttr::get(type, cst.getValue())));
-        continue;
-      }
-      for (Value operand : inner.getOperands())
-        vectorized(operand);
-      Operation *clone = b.clone(inner, map);
-      for (OpResult res : clone->getResults())
-        res.setType(vectorOf(res.getType()));
-    }
-    return vectorized(body->getTerminator()->getOperand(0));
+    return replayOnVectors(b, loc, body, args, plan.width);
   }
 
   linalg::GenericOp op;
@@ -568,7 +555,7 @@ struct VectorizeReductionsPass : impl::VectorizeReductionsBase<VectorizeReductio
       std::optional<TilePlan> plan = planFor(op, bits, maxAccumulators);
       if (!plan)
         continue;
-      TileFusion fusion = findTileFusion(op);
+      TileFusion fusion = findTileFusion(op, /*intoPaddedBuffers=*/!target.compactCode);
       if ((fusion.prologue && (!isVectorizableBody(fusion.prologue) ||
                                !lanesAddressable(fusion.prologueInputs, plan->lane))) ||
           (fusion.epilogue && (!isVectorizableBody(fusion.epilogue) ||

@@ -49,3 +49,43 @@ func.func @conv_bias_relu(%x: memref<1x1x8x4x32xf32>, %out: memref<1x16x4x32xf32
   }
   return
 }
+
+// Tests that an activation still fuses when its output is a padded buffer
+// allocated and zero-filled between the conv and the activation (the next
+// conv's padding): the allocation, its fill and the interior view move above
+// the conv's tiles, which store into the view.
+// CHECK-LABEL: func @conv_relu_into_padded
+// CHECK: %[[PADDED:.*]] = memref.alloc() : memref<1x16x6x34xf32>
+// CHECK: linalg.fill {{.*}} outs(%[[PADDED]]
+// CHECK: %[[INNER:.*]] = memref.subview %[[PADDED]][0, 0, 1, 1]
+// CHECK-NOT: linalg.generic
+// CHECK: scf.for {{.*}} iter_args
+// CHECK: arith.maximumf {{.*}} : vector<16xf32>
+// CHECK: vector.transfer_write {{.*}}, %[[INNER]]
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @conv_relu_into_padded(%x: memref<1x1x8x4x32xf32>, %out: memref<1x16x6x34xf32>) {
+  %w = memref.get_global @w : memref<1x8x16xf32>
+  %acc = memref.alloc() : memref<1x1x16x4x32xf32>
+  linalg.generic {indexing_maps = [#w, #x, #y],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%w, %x : memref<1x8x16xf32>, memref<1x1x8x4x32xf32>) outs(%acc : memref<1x1x16x4x32xf32>) {
+  ^bb0(%a: f32, %v: f32, %s: f32):
+    %p = arith.mulf %a, %v fastmath<contract> : f32
+    %r = arith.addf %s, %p fastmath<contract> : f32
+    linalg.yield %r : f32
+  }
+  %flat = memref.collapse_shape %acc [[0], [1, 2], [3], [4]] : memref<1x1x16x4x32xf32> into memref<1x16x4x32xf32>
+  %zero = arith.constant 0.0 : f32
+  %padded = memref.alloc() : memref<1x16x6x34xf32>
+  linalg.fill ins(%zero : f32) outs(%padded : memref<1x16x6x34xf32>)
+  %inner = memref.subview %padded[0, 0, 1, 1] [1, 16, 4, 32] [1, 1, 1, 1] : memref<1x16x6x34xf32> to memref<1x16x4x32xf32, strided<[3264, 204, 34, 1], offset: 35>>
+  linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%flat : memref<1x16x4x32xf32>) outs(%inner : memref<1x16x4x32xf32, strided<[3264, 204, 34, 1], offset: 35>>) {
+  ^bb0(%in: f32, %o: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  }
+  memref.copy %padded, %out : memref<1x16x6x34xf32> to memref<1x16x6x34xf32>
+  return
+}

@@ -79,3 +79,25 @@ func.func @conv_small_image(%w: memref<1x64x1x1x32xf32>, %x: memref<1x1x64x7x7xf
   }
   return
 }
+
+// Tests that a stride-2 depthwise conv reads its input lanes with one masked
+// load of twice the width and a shuffle of the even lanes, not a load per lane.
+#dw = affine_map<(n, c, oh, ow, kh, kw) -> (c, kh, kw)>
+#dx = affine_map<(n, c, oh, ow, kh, kw) -> (n, c, 2 * oh + kh, 2 * ow + kw)>
+#dy = affine_map<(n, c, oh, ow, kh, kw) -> (n, c, oh, ow)>
+// AVX512-LABEL: func @depthwise_stride2
+// AVX512: vector.transfer_read {{.*}} : memref<1x4x34x34xf32>, vector<32xf32>
+// AVX512: vector.shuffle {{.*}} [0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30] : vector<32xf32>, vector<32xf32>
+// AVX512-NOT: vector.from_elements
+// AVX512: return
+func.func @depthwise_stride2(%w: memref<4x3x3xf32>, %x: memref<1x4x34x34xf32>, %y: memref<1x4x16x16xf32>) {
+  linalg.generic {indexing_maps = [#dw, #dx, #dy],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
+      ins(%w, %x : memref<4x3x3xf32>, memref<1x4x34x34xf32>) outs(%y : memref<1x4x16x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b fastmath<contract> : f32
+    %s = arith.addf %acc, %p fastmath<contract> : f32
+    linalg.yield %s : f32
+  }
+  return
+}
