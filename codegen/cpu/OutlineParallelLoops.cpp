@@ -75,24 +75,29 @@ struct OutlineParallelLoopsPass : impl::OutlineParallelLoopsBase<OutlineParallel
     ModuleOp module = getOperation();
     SmallVector<std::pair<func::FuncOp, scf::ForOp>> loops;
     module.walk([&](scf::ForOp loop) {
-      if (loop->hasAttr(kParallelAttr))
+      // Marked loops, and the serial loop nests at the top of a function.
+      if (loop->hasAttr(kParallelAttr) || (isa<func::FuncOp>(loop->getParentOp()) && !loop.getNumResults()))
         loops.push_back({loop->getParentOfType<func::FuncOp>(), loop});
     });
     indexBits = targetOf(module).indexBits;
     unsigned count = 0;
     for (auto [parent, loop] : loops) {
+      bool parallel = loop->hasAttr(kParallelAttr);
       loop->removeAttr(kParallelAttr);
-      outline(module, parent, loop, parent.getSymName().str() + "_task" + std::to_string(count++));
+      outline(module, parent, loop, parent.getSymName().str() + "_task" + std::to_string(count++), parallel);
     }
   }
 
   unsigned indexBits = 64;
 
-  /// Leaves the loop serial when its shape or captures do not fit.
-  void outline(ModuleOp module, func::FuncOp parent, scf::ForOp loop, const std::string &name) {
+  /// Moves `loop` into a task function run through the runtime (`parallel`)
+  /// or called directly (a serial loop nest in a function of its own keeps
+  /// LLVM's loop passes, superlinear in function size, fast). Leaves the loop
+  /// in place when its shape or captures do not fit.
+  void outline(ModuleOp module, func::FuncOp parent, scf::ForOp loop, const std::string &name, bool parallel) {
     auto lb = getConstantIntValue(loop.getLowerBound()), ub = getConstantIntValue(loop.getUpperBound()),
          st = getConstantIntValue(loop.getStep());
-    if (!lb || *lb != 0 || !st || *st != 1 || !ub || *ub < 2 || loop.getNumResults())
+    if (!lb || *lb != 0 || !st || *st != 1 || !ub || *ub < (parallel ? 2 : 1) || loop.getNumResults())
       return;
     SetVector<Value> used;
     getUsedValuesDefinedAbove(loop.getRegion(), used);
@@ -126,6 +131,8 @@ struct OutlineParallelLoopsPass : impl::OutlineParallelLoopsBase<OutlineParallel
     mb.setInsertionPointAfter(parent);
     auto task = func::FuncOp::create(mb, loc, name, taskType);
     task.setPrivate();
+    if (!parallel) // one call site: LLVM would inline it back
+      task->setAttr("passthrough", mb.getArrayAttr({mb.getStringAttr("noinline")}));
     Block *entry = task.addEntryBlock();
     OpBuilder b = OpBuilder::atBlockEnd(entry);
     IRMapping map;
@@ -159,9 +166,14 @@ struct OutlineParallelLoopsPass : impl::OutlineParallelLoopsBase<OutlineParallel
     }
     for (auto [i, v] : llvm::enumerate(captured))
       LLVM::StoreOp::create(cb, loc, toContextField(cb, loc, v, fieldTypes[i]), gep(cb, ctxPtr, i));
-    Value fn = func::ConstantOp::create(cb, loc, taskType, SymbolRefAttr::get(task));
     Value n = arith::ConstantIntOp::create(cb, loc, *ub, 64);
-    func::CallOp::create(cb, loc, runtimeParallelFor(module, taskType), ValueRange{fn, ctxPtr, n});
+    if (parallel) {
+      Value fn = func::ConstantOp::create(cb, loc, taskType, SymbolRefAttr::get(task));
+      func::CallOp::create(cb, loc, runtimeParallelFor(module, taskType), ValueRange{fn, ctxPtr, n});
+    } else {
+      Value zero = arith::ConstantIntOp::create(cb, loc, 0, 64);
+      func::CallOp::create(cb, loc, task, ValueRange{ctxPtr, zero, n});
+    }
     loop.erase();
   }
 };

@@ -202,9 +202,17 @@ std::optional<TilePlan> planFor(linalg::GenericOp op, int64_t vectorBits, int64_
              return !usesDim(op.getMatchingIndexingMap(in), plan.lane) || isContiguousAlong(accessOf(op, in), plan.lane);
            }))
     rowLimit = maxAccumulators / 2;
-  // Balanced row tiles: 7 rows in tiles of at most 6 become 4 + 3, not 6 + 1.
-  if (plan.row >= 0)
-    plan.rowTile = llvm::divideCeil(plan.extents[plan.row], llvm::divideCeil(plan.extents[plan.row], rowLimit));
+  // Row tiles that divide the rows when one is at least 2/3 of the limit (32
+  // rows in 4 tiles of 8, not 11 + 11 + 10): one tile shape, no remainder
+  // copy of the loop nest to compile. Else balanced: 7 rows in tiles of at
+  // most 6 become 4 + 3, not 6 + 1.
+  if (plan.row >= 0) {
+    int64_t rows = plan.extents[plan.row];
+    plan.rowTile = llvm::divideCeil(rows, llvm::divideCeil(rows, rowLimit));
+    for (int64_t t = std::min(rowLimit, rows); 3 * t >= 2 * rowLimit && rows % plan.rowTile; --t)
+      if (rows % t == 0)
+        plan.rowTile = t;
+  }
   plan.laneVectors = std::clamp<int64_t>(maxAccumulators / plan.rowTile, 1, laneVectorsNeeded);
   return plan;
 }
