@@ -166,12 +166,13 @@ struct OutlineParallelLoopsPass : impl::OutlineParallelLoopsBase<OutlineParallel
     }
     for (auto [i, v] : llvm::enumerate(captured))
       LLVM::StoreOp::create(cb, loc, toContextField(cb, loc, v, fieldTypes[i]), gep(cb, ctxPtr, i));
-    Value n = arith::ConstantIntOp::create(cb, loc, *ub, 64);
     if (parallel) {
       Value fn = func::ConstantOp::create(cb, loc, taskType, SymbolRefAttr::get(task));
+      Value n = arith::ConstantIntOp::create(cb, loc, *ub, 64);
       func::CallOp::create(cb, loc, runtimeParallelFor(module, taskType), ValueRange{fn, ctxPtr, n});
     } else {
       Value zero = arith::ConstantIntOp::create(cb, loc, 0, 64);
+      Value n = arith::ConstantIntOp::create(cb, loc, *ub, 64);
       func::CallOp::create(cb, loc, task, ValueRange{ctxPtr, zero, n});
     }
     loop.erase();

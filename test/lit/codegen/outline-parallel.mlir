@@ -29,3 +29,26 @@ func.func @scale(%buf: memref<64xf32>) {
   } {onnxc.parallel}
   return
 }
+
+// Tests that an unmarked loop nest at the top of a function moves into a
+// noinline function of its own, called directly over the whole range (LLVM's
+// loop passes then work on small functions).
+// CHECK-LABEL: func.func @serial
+// CHECK-NOT: scf.for
+// CHECK: %[[ZERO:.*]] = arith.constant 0 : i64
+// CHECK: call @serial_task{{[0-9]+}}(%{{.*}}, %[[ZERO]], %{{.*}}) : (!llvm.ptr, i64, i64) -> ()
+// CHECK: func.func private @serial_task{{[0-9]+}}({{.*}}) attributes {passthrough = ["noinline"]}
+// CHECK: scf.for
+// CHECK: arith.addf
+func.func @serial(%buf: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %one = arith.constant 1.0 : f32
+  scf.for %i = %c0 to %c8 step %c1 {
+    %v = memref.load %buf[%i] : memref<8xf32>
+    %d = arith.addf %v, %one : f32
+    memref.store %d, %buf[%i] : memref<8xf32>
+  }
+  return
+}
