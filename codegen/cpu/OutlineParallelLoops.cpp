@@ -37,7 +37,7 @@ Type contextFieldType(Type t, unsigned indexBits) {
   }
   if (isa<IndexType>(t))
     return indexInt;
-  if (t.isIntOrFloat())
+  if (t.isSignlessIntOrFloat()) // ui8 and si8 scalars have no LLVM type
     return t;
   return {};
 }

@@ -16,9 +16,10 @@ bool isVectorizableBody(linalg::GenericOp g) {
         !isa<arith::ArithDialect, math::MathDialect>(inner.getDialect()))
       return false;
   // Bools are stored a byte each; a vector<Nxi1> load would read packed bits.
+  // Signed and unsigned integers (kept by some copies) have no arith constants.
   return llvm::all_of(g->getOperands(), [](Value v) {
     auto t = dyn_cast<MemRefType>(v.getType());
-    return t && t.hasStaticShape() && t.getElementType().isIntOrFloat() && !t.getElementType().isInteger(1);
+    return t && t.hasStaticShape() && t.getElementType().isSignlessIntOrFloat() && !t.getElementType().isInteger(1);
   });
 }
 

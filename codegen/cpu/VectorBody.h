@@ -6,7 +6,7 @@
 
 namespace onnxc::codegen {
 
-/// Whether `g` works on static buffers of non-bool scalars and its body is
+/// Whether `g` works on static buffers of signless non-bool scalars and its body is
 /// elementwise arith and math only, so it can run lane-wise on vectors.
 bool isVectorizableBody(mlir::linalg::GenericOp g);
 

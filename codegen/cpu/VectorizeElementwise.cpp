@@ -1,4 +1,4 @@
-// Vectorizes elementwise linalg generics on buffers: trailing contiguous axes as one lane loop, threaded.
+// Vectorizes elementwise linalg generics and copies on buffers: trailing contiguous axes as one lane loop, threaded.
 //
 // An all-parallel generic that writes its output at its own iteration point
 // becomes
@@ -22,6 +22,7 @@
 #include "codegen/cpu/VectorBody.h"
 #include "target/TargetInfo.h"
 
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -381,6 +382,18 @@ struct VectorizeElementwisePass : impl::VectorizeElementwiseBase<VectorizeElemen
   void runOnOperation() override {
     TargetInfo target = targetOf(getOperation());
     int64_t bits = vectorBits >= 0 ? vectorBits : target.vectorBits;
+    // Copies (concatenation, padding interiors) as generics: one more flat loop.
+    IRRewriter rewriter(&getContext());
+    SmallVector<linalg::CopyOp> copies;
+    getOperation().walk([&](linalg::CopyOp op) {
+      Type elem = getElementTypeOrSelf(op.getInputs()[0].getType());
+      if (elem.isSignlessIntOrFloat() && !elem.isInteger(1))
+        copies.push_back(op);
+    });
+    for (linalg::CopyOp copy : copies) {
+      rewriter.setInsertionPoint(copy);
+      (void)linalg::generalizeNamedOp(rewriter, copy);
+    }
     SmallVector<linalg::GenericOp> ops;
     getOperation().walk([&](linalg::GenericOp op) { ops.push_back(op); });
     for (linalg::GenericOp op : ops) {

@@ -288,29 +288,48 @@ private:
     });
   }
 
-  void emitLaneTiles(OpBuilder &b) {
+  using LaneTileFn = function_ref<void(OpBuilder &, Value laneBase, int64_t vectors, int64_t lastLanes)>;
+  using RowTileFn = function_ref<void(OpBuilder &, Value rowBase, int64_t rows)>;
+
+  /// Full lane tiles in a loop, then the remainder tile.
+  void forLaneTiles(OpBuilder &b, LaneTileFn body) {
     int64_t tile = plan.width * plan.laneVectors, extent = plan.extents[plan.lane];
     int64_t full = extent / tile, rest = extent % tile;
     if (full)
-      loop(b, full, [&](OpBuilder &nb, Value iv) {
-        emitRowTiles(nb, scaled(nb, iv, tile, 0), plan.laneVectors, plan.width);
-      });
+      loop(b, full, [&](OpBuilder &nb, Value iv) { body(nb, scaled(nb, iv, tile, 0), plan.laneVectors, plan.width); });
     if (rest)
-      emitRowTiles(b, index(b, full * tile), llvm::divideCeil(rest, plan.width),
-                   rest % plan.width ? rest % plan.width : plan.width);
+      body(b, index(b, full * tile), llvm::divideCeil(rest, plan.width), rest % plan.width ? rest % plan.width : plan.width);
   }
 
-  void emitRowTiles(OpBuilder &b, Value laneBase, int64_t vectors, int64_t lastLanes) {
+  /// Full row tiles in a loop, then the remainder tile (one row-less tile without rows).
+  void forRowTiles(OpBuilder &b, RowTileFn body) {
     if (plan.row < 0)
-      return emitTile(b, laneBase, Value(), 1, vectors, lastLanes);
-    int64_t extent = plan.extents[plan.row], full = extent / plan.rowTile,
-            rest = extent % plan.rowTile;
+      return body(b, Value(), 1);
+    int64_t extent = plan.extents[plan.row], full = extent / plan.rowTile, rest = extent % plan.rowTile;
     if (full)
-      loop(b, full, [&](OpBuilder &nb, Value iv) {
-        emitTile(nb, laneBase, scaled(nb, iv, plan.rowTile, 0), plan.rowTile, vectors, lastLanes);
-      });
+      loop(b, full, [&](OpBuilder &nb, Value iv) { body(nb, scaled(nb, iv, plan.rowTile, 0), plan.rowTile); });
     if (rest)
-      emitTile(b, laneBase, index(b, full * plan.rowTile), rest, vectors, lastLanes);
+      body(b, index(b, full * plan.rowTile), rest);
+  }
+
+  /// Lane tiles outside row tiles (an activation block stays in cache while
+  /// the weights stream), unless there are too few lane tiles to share among
+  /// threads: then rows go outside, so the parallel loop covers the lane
+  /// remainder too (a 7x7 image has one full 32-lane tile and a 17-lane rest).
+  void emitLaneTiles(OpBuilder &b) {
+    int64_t laneTiles = llvm::divideCeil(plan.extents[plan.lane], plan.width * plan.laneVectors);
+    bool rowsOutside = plan.row >= 0 && laneTiles < 4 && plan.extents[plan.row] / plan.rowTile >= 2;
+    if (rowsOutside)
+      return forRowTiles(b, [&](OpBuilder &rb, Value rowBase, int64_t rows) {
+        forLaneTiles(rb, [&](OpBuilder &lb, Value laneBase, int64_t vectors, int64_t lastLanes) {
+          emitTile(lb, laneBase, rowBase, rows, vectors, lastLanes);
+        });
+      });
+    forLaneTiles(b, [&](OpBuilder &lb, Value laneBase, int64_t vectors, int64_t lastLanes) {
+      forRowTiles(lb, [&](OpBuilder &rb, Value rowBase, int64_t rows) {
+        emitTile(rb, laneBase, rowBase, rows, vectors, lastLanes);
+      });
+    });
   }
 
   /// Indices of `map` with the lane and row dimensions at the given values.
