@@ -193,13 +193,15 @@ std::optional<TilePlan> planFor(linalg::GenericOp op, int64_t vectorBits, int64_
   // Vector tiles with a dozen or more accumulators take two lane vectors per row
   // (6x2 on AVX2, 12x2 on AVX-512 and NEON, as BLIS and MLAS do): per reduction
   // step 2 + rows loads feed 2 * rows FMAs, where one vector per row needs one
-  // more load than FMAs. Lanes read element by element stay one vector wide.
+  // more load than FMAs. Lanes read element by element stay one vector wide;
+  // lanes a small stride apart (one wide load and a shuffle) count as contiguous.
   int64_t rowLimit = maxAccumulators;
   if (plan.width == 1)
     rowLimit = std::max<int64_t>(maxAccumulators / std::min(laneVectorsNeeded, (int64_t)std::sqrt((double)maxAccumulators)), 1);
   else if (maxAccumulators >= 12 && laneVectorsNeeded >= 2 && plan.row >= 0 && plan.extents[plan.row] > 1 &&
            llvm::all_of(op.getDpsInputOperands(), [&](OpOperand *in) {
-             return !usesDim(op.getMatchingIndexingMap(in), plan.lane) || isContiguousAlong(accessOf(op, in), plan.lane);
+             int64_t stride = laneStrideAlong(accessOf(op, in), plan.lane);
+             return !usesDim(op.getMatchingIndexingMap(in), plan.lane) || (stride >= 1 && stride <= kMaxShuffledStride);
            }))
     rowLimit = maxAccumulators / 2;
   // Row tiles that divide the rows when one is at least 2/3 of the limit (32
