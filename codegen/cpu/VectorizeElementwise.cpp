@@ -152,8 +152,12 @@ std::optional<ElementwisePlan> planFor(linalg::GenericOp op, int64_t vectorBits)
     for (int64_t d = 0; d < n; ++d)
       if ((iters[d] == utils::IteratorType::reduction) != (d >= n - reductions))
         return std::nullopt;
+    // Half-precision horizontal min/max have no instruction without AVX512-FP16
+    // and would become libm calls; those rows stay scalar.
+    Type outElem = getElementTypeOrSelf(op.getDpsInitOperand(0)->get().getType());
     plan.combiner = combinerOf(op);
-    if (!plan.combiner || !outMap.isProjectedPermutation() || outMap.getNumResults() != n - reductions)
+    if (!plan.combiner || !outMap.isProjectedPermutation() || outMap.getNumResults() != n - reductions ||
+        (isa<FloatType>(outElem) && outElem.getIntOrFloatBitWidth() < 32))
       return std::nullopt;
   } else if (!outMap.isIdentity()) {
     return std::nullopt;
