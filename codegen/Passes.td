@@ -121,8 +121,13 @@ def PadIntoProducers : Pass<"onnxc-pad-into-producers", "mlir::func::FuncOp"> {
     tensor.empty and is the pad's only source use) becomes a fill of the
     padded tensor before the generic, which then writes the interior slice,
     and an insert_slice in place. After bufferization the padded buffer is
-    the activation buffer itself: no padded copy, one buffer fewer.
+    the activation buffer itself: no padded copy, one buffer fewer. With
+    `border-only`, only the border is filled (two slabs per padded axis).
   }];
+  let options = [
+    Option<"borderOnly", "border-only", "bool", "false",
+           "fill only the border, not the interior the producer overwrites">,
+  ];
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect"];
 }
 

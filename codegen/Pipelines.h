@@ -11,8 +11,10 @@
 namespace onnxc::codegen {
 
 /// Tensors to buffers: one-shot bufferization, results as out-parameters,
-/// copies as linalg (every target family).
-void addBufferizationPasses(mlir::OpPassManager &pm);
+/// copies as linalg (every target family). With `fillBordersOnly`, a padded
+/// buffer's producer writes its interior and fills cover only the border (one
+/// fill kernel per buffer suits GPUs; bare metal drops the padded buffer).
+void addBufferizationPasses(mlir::OpPassManager &pm, bool fillBordersOnly = false);
 
 /// Every remaining static buffer into the caller's workspace (every family).
 void addWorkspacePlanningPasses(mlir::OpPassManager &pm);

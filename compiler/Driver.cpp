@@ -171,7 +171,7 @@ std::optional<Artifacts> compileModel(const ::onnx::ModelProto &model, const Com
     addAbiEntryPoints(*llvmModule, artifacts.signature, importOptions.funcName);
   translateTimer.stop();
   TimingScope optimizeTimer = phase(root, "LLVM optimization");
-  optimizeModule(*llvmModule, *tm, options.optLevel);
+  optimizeModule(*llvmModule, *tm, options.optLevel, /*unrollLoops=*/!target.compactCode);
   optimizeTimer.stop();
 
   llvm::raw_string_ostream os(artifacts.output);

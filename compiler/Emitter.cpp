@@ -295,14 +295,14 @@ std::string emitHeader(const ModelSignature &sig) {
   return s;
 }
 
-void optimizeModule(llvm::Module &module, llvm::TargetMachine &tm, int optLevel) {
+void optimizeModule(llvm::Module &module, llvm::TargetMachine &tm, int optLevel, bool unrollLoops) {
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;
   llvm::ModuleAnalysisManager mam;
   llvm::PipelineTuningOptions tuning;
-  tuning.LoopUnrolling = false;
-  tuning.LoopInterleaving = false;
+  tuning.LoopUnrolling = unrollLoops;
+  tuning.LoopInterleaving = unrollLoops;
   llvm::PassBuilder pb(&tm, tuning);
   pb.registerModuleAnalyses(mam);
   pb.registerCGSCCAnalyses(cgam);

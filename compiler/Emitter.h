@@ -56,12 +56,10 @@ std::vector<llvm::Value *> emitArgumentChecks(llvm::IRBuilder<> &b, const ModelS
 /// The C header text for the model.
 std::string emitHeader(const ModelSignature &sig);
 
-/// Runs LLVM's optimization pipeline at `optLevel` (0-3) for `tm`, with no
-/// loop unrolling or interleaving of LLVM's own: the register tiles and vector
-/// loops are unrolled where it pays already, and LLVM's unrolling of their
-/// small reduction loops spilled registers and cost a third of the LLVM time
-/// (docs/performance.md, Profile 3).
-void optimizeModule(llvm::Module &module, llvm::TargetMachine &tm, int optLevel);
+/// Runs LLVM's optimization pipeline at `optLevel` (0-3) for `tm`; without
+/// `unrollLoops` LLVM adds no unrolling of its own (the register tiles are
+/// already unrolled; flash-bound targets keep their code small).
+void optimizeModule(llvm::Module &module, llvm::TargetMachine &tm, int optLevel, bool unrollLoops);
 
 /// Writes an object file or assembly for `module`; false on failure.
 bool emitMachineCode(llvm::Module &module, llvm::TargetMachine &tm, bool assembly,

@@ -38,7 +38,7 @@ struct TargetInfo {
   int64_t pointerBits = 64;
   bool hasThreads = true;      // parallel loops go through onnxc_parallel_for
   bool pic = true;             // position-independent code (hosted targets)
-  bool compactCode = false;    // flash- and RAM-bound: padded inputs read through guards, no padded buffers
+  bool compactCode = false;    // flash/RAM-bound: no LLVM unrolling; padded inputs read through guards
   bool hardwareF64 = true;     // double-precision floating point in hardware
   FloatAbi floatAbi = FloatAbi::Default;
   int64_t workspaceAlign = 64; // bytes; the C ABI's workspace_align

@@ -11,8 +11,8 @@ using namespace mlir;
 
 namespace onnxc::codegen {
 
-void addBufferizationPasses(OpPassManager &pm) {
-  pm.addNestedPass<func::FuncOp>(createPadIntoProducers());
+void addBufferizationPasses(OpPassManager &pm, bool fillBordersOnly) {
+  pm.addNestedPass<func::FuncOp>(createPadIntoProducers(PadIntoProducersOptions{fillBordersOnly}));
   pm.addNestedPass<func::FuncOp>(createSplitSharedInits());
   pm.addNestedPass<func::FuncOp>(createCopyRepeatedResults());
   bufferization::OneShotBufferizePassOptions bufferize;

@@ -6,6 +6,9 @@
 //                                               %p = tensor.insert_slice %y into %f [low][sizes]
 // One-shot bufferization then places %y in the interior of %p's buffer (the
 // slice pair is in place), and the consumer (a Conv, a pool) reads the border.
+// With `border-only` (CPUs with room for the padded buffer) the fill covers
+// the border alone, two slabs per padded axis, each filled in place, so the
+// interior is written once, by its producer.
 #include "codegen/Passes.h"
 
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -18,8 +21,36 @@ namespace onnxc::codegen {
 #include "codegen/Passes.h.inc"
 
 namespace {
+/// `dest` with `value` written over the border around the interior at
+/// `low` of size `inner`: per axis d, the slabs before and after the interior
+/// along d, spanning the interior on the axes before d and everything after.
+Value fillBorder(PatternRewriter &rewriter, Location loc, Value value, Value dest, ArrayRef<int64_t> low,
+                 ArrayRef<int64_t> inner) {
+  ArrayRef<int64_t> full = cast<RankedTensorType>(dest.getType()).getShape();
+  int64_t rank = full.size();
+  for (int64_t d = 0; d < rank; ++d)
+    for (bool before : {true, false}) {
+      int64_t start = before ? 0 : low[d] + inner[d], extent = before ? low[d] : full[d] - start;
+      if (extent == 0)
+        continue;
+      SmallVector<int64_t> offsets, sizes;
+      for (int64_t j = 0; j < rank; ++j) {
+        offsets.push_back(j < d ? low[j] : j == d ? start : 0);
+        sizes.push_back(j < d ? inner[j] : j == d ? extent : full[j]);
+      }
+      SmallVector<OpFoldResult> offs = getAsIndexOpFoldResult(rewriter.getContext(), offsets),
+                                szs = getAsIndexOpFoldResult(rewriter.getContext(), sizes),
+                                strides(rank, rewriter.getIndexAttr(1));
+      Value slab = tensor::ExtractSliceOp::create(rewriter, loc, dest, offs, szs, strides);
+      Value filled = linalg::FillOp::create(rewriter, loc, value, slab).getResult(0);
+      dest = tensor::InsertSliceOp::create(rewriter, loc, filled, dest, offs, szs, strides);
+    }
+  return dest;
+}
+
 struct PadIntoProducer : OpRewritePattern<tensor::PadOp> {
-  using OpRewritePattern::OpRewritePattern;
+  PadIntoProducer(MLIRContext *ctx, bool borderOnly) : OpRewritePattern(ctx), borderOnly(borderOnly) {}
+  bool borderOnly;
   LogicalResult matchAndRewrite(tensor::PadOp pad, PatternRewriter &rewriter) const override {
     Value padValue = pad.getConstantPaddingValue();
     auto producer = pad.getSource().getDefiningOp<linalg::GenericOp>();
@@ -42,7 +73,9 @@ struct PadIntoProducer : OpRewritePattern<tensor::PadOp> {
       def = rewriter.clone(*def), padValue = def->getResult(0);
     Value empty = tensor::EmptyOp::create(rewriter, loc, pad.getResultType().getShape(),
                                           pad.getResultType().getElementType());
-    Value filled = linalg::FillOp::create(rewriter, loc, padValue, empty).getResult(0);
+    Value filled = borderOnly && !ShapedType::isDynamicShape(pad.getStaticLow())
+                       ? fillBorder(rewriter, loc, padValue, empty, pad.getStaticLow(), srcType.getShape())
+                       : linalg::FillOp::create(rewriter, loc, padValue, empty).getResult(0);
     Value interior = tensor::ExtractSliceOp::create(rewriter, loc, srcType, filled, offsets, sizes, strides);
     rewriter.modifyOpInPlace(producer, [&] { init->set(interior); });
     rewriter.setInsertionPoint(pad);
@@ -53,9 +86,10 @@ struct PadIntoProducer : OpRewritePattern<tensor::PadOp> {
 };
 
 struct PadIntoProducersPass : impl::PadIntoProducersBase<PadIntoProducersPass> {
+  using PadIntoProducersBase::PadIntoProducersBase;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<PadIntoProducer>(&getContext());
+    patterns.add<PadIntoProducer>(&getContext(), borderOnly);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -12,7 +12,7 @@ namespace onnxc::codegen {
 
 void buildCpuCodegenPipeline(OpPassManager &pm, const TargetInfo &target) {
   pm.addNestedPass<func::FuncOp>(createPackWeights());
-  addBufferizationPasses(pm);
+  addBufferizationPasses(pm, /*fillBordersOnly=*/!target.compactCode);
   pm.addNestedPass<func::FuncOp>(createVectorizeReductions());
   pm.addNestedPass<func::FuncOp>(createVectorizeElementwise());
   addWorkspacePlanningPasses(pm);
