@@ -7,16 +7,11 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <time.h>
 
 /* Upper bound for the thread count (calling thread included). */
 #define ONNXC_MAX_THREADS 256
-/* How long a thread polls the job counters before it sleeps on a condvar:
- * long enough to bridge the serial code between two parallel loops of a model
- * (a futex wake-up costs 50 to 400 us on a virtual machine: with a 2000-poll
- * spin, about 10 us, the KWS model ran 5x slower on 2 threads than on 1), short
- * enough that an idle pool stops burning a core within a fraction of a ms. */
-#define ONNXC_SPIN_NS 300000L
+/* Polls of the job counters before a thread goes to sleep on a condvar. */
+#define ONNXC_SPIN_ITERS 2000
 
 /* Internal, not in runtime.h: parses an ONNXC_NUM_THREADS value. Exported
  * (with the onnxc_ prefix) only so that the unit tests can call it. */
@@ -55,33 +50,6 @@ static void cpu_relax(void) {
 #elif defined(__aarch64__) || defined(__arm__)
   __asm__ __volatile__("yield" ::: "memory");
 #endif
-}
-
-static long long now_ns(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
-}
-
-/* Polls until `*word != seen` (or, with `until_zero`, `*word == 0`) or the
- * spin time is up; returns whether the condition came true. */
-static int spin_wait(const void *word, long seen, int until_zero) {
-  long long deadline = 0;
-  unsigned i;
-  for (i = 0;; ++i) {
-    long v = until_zero ? (long)__atomic_load_n((const int *)word, __ATOMIC_ACQUIRE)
-                        : (long)__atomic_load_n((const unsigned long *)word, __ATOMIC_ACQUIRE);
-    if (until_zero ? v == 0 : v != seen)
-      return 1;
-    if ((i & 63) == 0) {
-      long long t = now_ns();
-      if (deadline == 0)
-        deadline = t + ONNXC_SPIN_NS;
-      else if (t > deadline)
-        return 0;
-    }
-    cpu_relax();
-  }
 }
 
 int onnxc_rt_parse_num_threads(const char *s) {
@@ -145,10 +113,15 @@ static void *worker_main(void *arg) {
   seen = g_start_generation;
   for (;;) {
     while (g_generation == seen && !g_shutdown) {
+      int i;
       /* Spin briefly without the lock before sleeping: back-to-back loops
        * then start without a futex wake-up. */
       pthread_mutex_unlock(&g_mu);
-      spin_wait(&g_generation, (long)seen, 0);
+      for (i = 0; i < ONNXC_SPIN_ITERS; ++i) {
+        if (__atomic_load_n(&g_generation, __ATOMIC_ACQUIRE) != seen)
+          break;
+        cpu_relax();
+      }
       pthread_mutex_lock(&g_mu);
       if (g_generation != seen || g_shutdown)
         break;
@@ -234,7 +207,7 @@ static void resize_locked(int want) {
 }
 
 void onnxc_parallel_for(onnxc_task_fn fn, void *ctx, int64_t n) {
-  int threads;
+  int threads, i;
   int64_t chunks;
   if (n <= 0)
     return;
@@ -274,7 +247,11 @@ void onnxc_parallel_for(onnxc_task_fn fn, void *ctx, int64_t n) {
 
   run_chunk(fn, ctx, 0, n, chunks);
 
-  spin_wait(&g_pending, 0, 1);
+  for (i = 0; i < ONNXC_SPIN_ITERS; ++i) {
+    if (__atomic_load_n(&g_pending, __ATOMIC_ACQUIRE) == 0)
+      break;
+    cpu_relax();
+  }
   pthread_mutex_lock(&g_mu);
   while (g_pending != 0)
     pthread_cond_wait(&g_done_cv, &g_mu);
