@@ -18,9 +18,10 @@
 int onnxc_rt_parse_num_threads(const char *s);
 
 /* Everything below is guarded by g_mu, except g_workers (touched only by the
- * thread that owns the pool, see g_busy). g_generation and g_pending are
- * written under g_mu with atomic stores so that the spin loops may poll them
- * without the lock. */
+ * thread that owns the pool, see g_busy). g_generation is written under g_mu
+ * with atomic stores so that the spin loops may poll it without the lock;
+ * g_pending and g_claim are atomics, set under g_mu when a job starts and
+ * updated without it by the threads that run its chunks. */
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t g_work_cv = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t g_done_cv = PTHREAD_COND_INITIALIZER;
@@ -42,7 +43,15 @@ static onnxc_task_fn g_fn;
 static void *g_ctx;
 static int64_t g_n;
 static int64_t g_chunks;
-static int g_pending; /* worker chunks of the current job not yet done */
+static int g_pending; /* chunks of the current job not yet done */
+/* The next unclaimed chunk, tagged with the job's generation in the high 32
+ * bits: workers and the caller claim chunks with a compare-and-swap, and a
+ * worker that wakes after its job has ended finds another tag and runs
+ * nothing. Chunk 0 is the caller's; the caller also runs chunks that no
+ * worker has claimed by the time it is done, so a slow wake-up costs no
+ * waiting. Which thread runs a chunk never changes its range, so results stay
+ * independent of the thread count. */
+static unsigned long long g_claim;
 
 static void cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -106,9 +115,21 @@ static void run_chunk(onnxc_task_fn fn, void *ctx, int64_t c, int64_t n,
     fn(ctx, begin, end);
 }
 
+/* Claims the next chunk of job `generation`; -1 when none is left or the job
+ * is no longer the current one. */
+static int64_t claim_chunk(unsigned long generation, int64_t chunks) {
+  unsigned long long c = __atomic_load_n(&g_claim, __ATOMIC_ACQUIRE);
+  for (;;) {
+    if ((unsigned)(c >> 32) != (unsigned)generation || (int64_t)(c & 0xffffffffu) >= chunks)
+      return -1;
+    if (__atomic_compare_exchange_n(&g_claim, &c, c + 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+      return (int64_t)(c & 0xffffffffu);
+  }
+}
+
 static void *worker_main(void *arg) {
-  int64_t chunk = (int64_t)(intptr_t)arg + 1; /* the caller runs chunk 0 */
   unsigned long seen;
+  (void)arg;
   pthread_mutex_lock(&g_mu);
   seen = g_start_generation;
   for (;;) {
@@ -130,15 +151,20 @@ static void *worker_main(void *arg) {
     if (g_shutdown)
       break;
     seen = g_generation;
-    if (chunk < g_chunks) {
+    {
       onnxc_task_fn fn = g_fn;
       void *ctx = g_ctx;
-      int64_t n = g_n, chunks = g_chunks;
+      int64_t n = g_n, chunks = g_chunks, chunk;
       pthread_mutex_unlock(&g_mu);
-      run_chunk(fn, ctx, chunk, n, chunks);
+      while ((chunk = claim_chunk(seen, chunks)) >= 0) {
+        run_chunk(fn, ctx, chunk, n, chunks);
+        if (__atomic_sub_fetch(&g_pending, 1, __ATOMIC_ACQ_REL) == 0) {
+          pthread_mutex_lock(&g_mu);
+          pthread_cond_signal(&g_done_cv);
+          pthread_mutex_unlock(&g_mu);
+        }
+      }
       pthread_mutex_lock(&g_mu);
-      if (__atomic_sub_fetch(&g_pending, 1, __ATOMIC_RELEASE) == 0)
-        pthread_cond_signal(&g_done_cv);
     }
   }
   pthread_mutex_unlock(&g_mu);
@@ -208,7 +234,8 @@ static void resize_locked(int want) {
 
 void onnxc_parallel_for(onnxc_task_fn fn, void *ctx, int64_t n) {
   int threads, i;
-  int64_t chunks;
+  int64_t chunks, chunk;
+  unsigned long generation;
   if (n <= 0)
     return;
   if (n == 1) {
@@ -240,12 +267,18 @@ void onnxc_parallel_for(onnxc_task_fn fn, void *ctx, int64_t n) {
   g_ctx = ctx;
   g_n = n;
   g_chunks = chunks;
-  __atomic_store_n(&g_pending, (int)(chunks - 1), __ATOMIC_RELAXED);
-  __atomic_store_n(&g_generation, g_generation + 1, __ATOMIC_RELEASE);
+  generation = g_generation + 1;
+  __atomic_store_n(&g_pending, (int)chunks, __ATOMIC_RELAXED);
+  __atomic_store_n(&g_claim, ((unsigned long long)(unsigned)generation << 32) | 1u, __ATOMIC_RELEASE);
+  __atomic_store_n(&g_generation, generation, __ATOMIC_RELEASE);
   pthread_cond_broadcast(&g_work_cv);
   pthread_mutex_unlock(&g_mu);
 
-  run_chunk(fn, ctx, 0, n, chunks);
+  /* Chunk 0, then whatever no worker has claimed yet. */
+  for (chunk = 0; chunk >= 0; chunk = claim_chunk(generation, chunks)) {
+    run_chunk(fn, ctx, chunk, n, chunks);
+    __atomic_sub_fetch(&g_pending, 1, __ATOMIC_ACQ_REL);
+  }
 
   for (i = 0; i < ONNXC_SPIN_ITERS; ++i) {
     if (__atomic_load_n(&g_pending, __ATOMIC_ACQUIRE) == 0)
@@ -253,7 +286,7 @@ void onnxc_parallel_for(onnxc_task_fn fn, void *ctx, int64_t n) {
     cpu_relax();
   }
   pthread_mutex_lock(&g_mu);
-  while (g_pending != 0)
+  while (__atomic_load_n(&g_pending, __ATOMIC_ACQUIRE) != 0)
     pthread_cond_wait(&g_done_cv, &g_mu);
   g_fn = NULL;
   g_ctx = NULL;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <ctime>
@@ -99,11 +100,28 @@ TEST(ParallelFor, NullTaskIsNotCalledForEmptyRange) {
   onnxc_set_num_threads(1);
 }
 
+// A Recorder whose chunks wait (up to 2 s) until `want` threads have entered
+// one: the caller may run chunks no worker has claimed yet, so only chunks that
+// stay busy are sure to spread over every thread.
+struct Rendezvous : Recorder {
+  Rendezvous(int64_t n, int want) : Recorder(n), want(want) {}
+  int want;
+  std::atomic<int> entered{0};
+  static void task(void *ctx, int64_t begin, int64_t end) {
+    auto *self = static_cast<Rendezvous *>(ctx);
+    self->entered.fetch_add(1);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (self->entered.load() < self->want && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::yield();
+    Recorder::task(ctx, begin, end);
+  }
+};
+
 TEST(ParallelFor, ChunksRunOnDistinctThreads) {
   for (int threads : {2, 3, 4}) {
     onnxc_set_num_threads(threads);
-    Recorder rec(1000);
-    onnxc_parallel_for(Recorder::task, &rec, 1000);
+    Rendezvous rec(1000, kInline ? 1 : threads);
+    onnxc_parallel_for(Rendezvous::task, &rec, 1000);
     EXPECT_EQ(rec.threads.size(), kInline ? 1u : size_t(threads));
     EXPECT_EQ(rec.threads.count(std::this_thread::get_id()), 1u)
         << "the calling thread takes part";
@@ -261,8 +279,8 @@ TEST(ParallelFor, WorksInForkedChild) {
   ASSERT_GE(pid, 0);
   if (pid == 0) {
     // The child has no workers: the shim must start new ones, not hang.
-    Recorder rec(300);
-    onnxc_parallel_for(Recorder::task, &rec, 300);
+    Rendezvous rec(300, 3);
+    onnxc_parallel_for(Rendezvous::task, &rec, 300);
     bool ok = rec.chunks.size() == 3 && rec.threads.size() == 3;
     for (int64_t i = 0; i < 300; ++i)
       ok = ok && rec.hits[i].load() == 1;
@@ -320,8 +338,8 @@ TEST(NumThreads, FromEnvironment) {
   int want = expect ? std::atoi(expect) : env ? onnxc_rt_parse_num_threads(env) : 1;
   EXPECT_EQ(onnxc_get_num_threads(), want);
   if (want <= 8) {
-    Recorder rec(1000);
-    onnxc_parallel_for(Recorder::task, &rec, 1000);
+    Rendezvous rec(1000, want);
+    onnxc_parallel_for(Rendezvous::task, &rec, 1000);
     EXPECT_EQ(rec.chunks.size(), size_t(want));
     EXPECT_EQ(rec.threads.size(), size_t(want));
   }
