@@ -23,6 +23,14 @@ namespace onnxc::codegen {
 #define GEN_PASS_REGISTRATION
 #include "codegen/Passes.h.inc"
 
+/// Whether `op` costs far more than an add per element (math functions,
+/// division): such producers are not recomputed per broadcast element, and
+/// they weigh more in the work that decides threading.
+inline bool isCostlyMath(mlir::Operation &op) {
+  return mlir::isa<mlir::math::MathDialect>(op.getDialect()) ||
+         mlir::isa<mlir::arith::DivFOp, mlir::arith::RemFOp>(op);
+}
+
 /// Marks an scf.for whose iterations may run on the thread pool.
 constexpr const char *kParallelAttr = "onnxc.parallel";
 

@@ -11,7 +11,6 @@
 #include "codegen/Passes.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
-#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 using namespace mlir;
@@ -24,9 +23,7 @@ namespace {
 
 /// Whether `op`'s body costs more than a few arithmetic instructions per element.
 bool hasCostlyMath(linalg::LinalgOp op) {
-  return llvm::any_of(op.getBlock()->getOperations(), [](Operation &inner) {
-    return isa<math::MathDialect>(inner.getDialect()) || isa<arith::DivFOp, arith::RemFOp>(inner);
-  });
+  return llvm::any_of(op.getBlock()->getOperations(), isCostlyMath);
 }
 
 bool isElementwiseFusionProfitable(OpOperand *fused) {

@@ -72,8 +72,7 @@ bool capturesAvailableAt(linalg::GenericOp g, Operation *point) {
   getUsedValuesDefinedAbove(g.getRegion(), captured);
   return llvm::all_of(captured, [&](Value v) {
     Operation *def = v.getDefiningOp();
-    return !def || def->hasTrait<OpTrait::ConstantLike>() ||
-           (def->getBlock() == point->getBlock() && def->isBeforeInBlock(point));
+    return (def && def->hasTrait<OpTrait::ConstantLike>()) || availableAt(v, point);
   });
 }
 

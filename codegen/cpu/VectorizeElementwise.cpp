@@ -133,7 +133,7 @@ bool flattenableFrom(linalg::GenericOp op, int64_t k, int64_t n, SmallVectorImpl
 int64_t bodyCost(linalg::GenericOp op) {
   int64_t cost = 1;
   for (Operation &inner : op.getBody()->without_terminator())
-    cost += isa<math::MathDialect>(inner.getDialect()) ? 8 : isa<arith::DivFOp, arith::RemFOp>(inner) ? 4 : 1;
+    cost += !isCostlyMath(inner) ? 1 : isa<math::MathDialect>(inner.getDialect()) ? 8 : 4;
   return cost;
 }
 

@@ -87,13 +87,6 @@ int64_t lanePosition(AffineMap map, int64_t dim) {
   return pos;
 }
 
-/// Whether `a` touches consecutive elements as `dim` steps.
-bool isContiguousAlong(const Access &a, int64_t dim) {
-  int64_t pos = lanePosition(a.map, dim);
-  return pos >= 0 && pos + 1 == (int64_t)a.map.getNumResults() &&
-         coefficientOf(a.map.getResult(pos), dim) == 1 && hasUnitInnerStride(a.mem);
-}
-
 /// Widest lane stride read as one wide load and a shuffle.
 constexpr int64_t kMaxShuffledStride = 4;
 
@@ -105,6 +98,10 @@ int64_t laneStrideAlong(const Access &a, int64_t dim) {
     return 0;
   return coefficientOf(a.map.getResult(pos), dim).value_or(0);
 }
+
+/// Whether `a` touches consecutive elements as `dim` steps.
+bool isContiguousAlong(const Access &a, int64_t dim) { return laneStrideAlong(a, dim) == 1; }
+
 
 Access accessOf(linalg::GenericOp op, OpOperand *operand) {
   return {operand->get(), op.getMatchingIndexingMap(operand)};
@@ -303,7 +300,8 @@ private:
       body(b, index(b, full * tile), llvm::divideCeil(rest, plan.width), rest % plan.width ? rest % plan.width : plan.width);
   }
 
-  /// Full row tiles in a loop, then the remainder tile (one row-less tile without rows).
+  /// Full row tiles in a loop, then the remainder tile (one tile of no row
+  /// axis when the plan has none).
   void forRowTiles(OpBuilder &b, RowTileFn body) {
     if (plan.row < 0)
       return body(b, Value(), 1);

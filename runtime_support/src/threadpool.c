@@ -220,7 +220,7 @@ static void resize_locked(int want) {
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
   for (i = 0; i < want; ++i) {
-    if (pthread_create(&g_workers[i], NULL, worker_main, (void *)(intptr_t)i))
+    if (pthread_create(&g_workers[i], NULL, worker_main, NULL))
       break;
     ++started;
   }
