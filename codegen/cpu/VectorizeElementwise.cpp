@@ -9,6 +9,8 @@
 // operand reads contiguously and in order, or not at all: a residual add over
 // [1, C, H, W] is one flat loop; a per-channel scale over it loops over C
 // outside a flat H*W loop, its scale loaded once per channel and broadcast.
+// An input may read a single flat axis 2-4 elements apart (max pooling's
+// strided window views): one masked wide load and a shuffle per vector.
 // W is the target's vector width for the widest element type involved. The
 // outermost loop with enough iterations is marked `onnxc.parallel` when the
 // op's work (elements times the body's cost) repays waking the thread pool.
@@ -49,12 +51,28 @@ bool trailingContiguous(MemRefType type, int64_t count) {
   return true;
 }
 
+/// Widest innermost stride an input may read its one flat axis with (one
+/// masked wide load and a shuffle per vector): max pooling's strided windows.
+constexpr int64_t kMaxShuffledStride = 4;
+
+/// The innermost stride of `type`, or 0 when its layout is not strided.
+int64_t innermostStride(MemRefType type) {
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (type.getRank() == 0 || failed(type.getStridesAndOffset(strides, offset)) ||
+      ShapedType::isDynamic(strides.back()))
+    return 0;
+  return strides.back();
+}
+
 /// How one operand takes part: `flat` operands read the flat axes as their
-/// last results; the others read none of them.
+/// last results, `stride` elements apart (more than 1 only for an input with
+/// one flat axis); the others read none of them.
 struct OperandPlan {
   OpOperand *operand;
   AffineMap map;
   bool flat;
+  int64_t stride = 1;
 };
 
 /// The op that folds one element into a reduction's output, with its vector
@@ -121,11 +139,15 @@ bool flattenableFrom(linalg::GenericOp op, int64_t k, int64_t n, SmallVectorImpl
     }
     for (int64_t i = 0; flat && i < results - m; ++i)
       flat = !usesFlat(map.getResult(i));
-    if (flat && !trailingContiguous(type, m))
-      return false;
+    int64_t stride = 1;
+    if (flat && !trailingContiguous(type, m)) {
+      stride = innermostStride(type);
+      if (m != 1 || !op.isDpsInput(&operand) || stride < 2 || stride > kMaxShuffledStride)
+        return false;
+    }
     if (!flat && llvm::any_of(map.getResults(), usesFlat))
       return false;
-    operands.push_back({&operand, map, flat});
+    operands.push_back({&operand, map, flat, stride});
   }
   return true;
 }
@@ -212,6 +234,8 @@ public:
           groups.back().push_back(i);
         mem = memref::CollapseShapeOp::create(b, loc, mem, groups);
       }
+      if (p.stride > 1)
+        mem = unitStrideView(b, mem, p.stride);
       views.push_back(mem);
     }
     outerIvs.assign(plan.firstFlat, index(b, 0));
@@ -220,6 +244,22 @@ public:
 
 private:
   Value index(OpBuilder &b, int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+
+  /// `mem` (static, innermost stride `stride`) seen with unit innermost
+  /// stride over the same elements: its last axis of n elements becomes the
+  /// (n - 1) * stride + 1 elements from its first to its last.
+  Value unitStrideView(OpBuilder &b, Value mem, int64_t stride) {
+    auto type = cast<MemRefType>(mem.getType());
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    (void)type.getStridesAndOffset(strides, offset);
+    SmallVector<int64_t> sizes(type.getShape());
+    sizes.back() = (sizes.back() - 1) * stride + 1;
+    strides.back() = 1;
+    return memref::ReinterpretCastOp::create(
+        b, loc, MemRefType::get(sizes, type.getElementType(), StridedLayoutAttr::get(b.getContext(), offset, strides)),
+        mem, offset, sizes, strides);
+  }
 
   /// A loop 0..count whose body gets the induction value; the first one with
   /// at least `minTrips` iterations carries the parallel mark.
@@ -294,8 +334,20 @@ private:
       SmallVector<Value> idx = outerIndices(b, p.map, p.map.getNumResults() - flatRank());
       idx.push_back(flat);
       Value pad = arith::ConstantOp::create(b, loc, b.getZeroAttr(elem));
-      args.push_back(vector::TransferReadOp::create(b, loc, VectorType::get({plan.width}, elem), views[i], idx,
-                                                    pad, ArrayRef<bool>{inBounds}));
+      if (p.stride == 1) {
+        args.push_back(vector::TransferReadOp::create(b, loc, VectorType::get({plan.width}, elem), views[i], idx,
+                                                      pad, ArrayRef<bool>{inBounds}));
+        continue;
+      }
+      // Every stride-th element of one masked wide load; the mask stops at
+      // the view's last element.
+      idx.back() = scaled(b, flat, p.stride);
+      Value wide = vector::TransferReadOp::create(b, loc, VectorType::get({plan.width * p.stride}, elem), views[i],
+                                                  idx, pad, ArrayRef<bool>{false});
+      SmallVector<int64_t> picks;
+      for (int64_t l = 0; l < plan.width; ++l)
+        picks.push_back(l * p.stride);
+      args.push_back(vector::ShuffleOp::create(b, loc, wide, wide, picks));
     }
     return args;
   }

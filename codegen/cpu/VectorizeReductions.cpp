@@ -109,10 +109,20 @@ Access accessOf(linalg::GenericOp op, OpOperand *operand) {
 
 /// The output axis to spread across vector lanes, or -1. Inputs that vary
 /// along it must do so in their innermost index only. Among such axes the best
-/// score wins: filled vectors, then contiguous input loads (each reduction step
-/// makes them), then contiguous output stores (made once per tile).
+/// score wins, the product of: filled vectors; how the inputs are loaded at
+/// each reduction step (contiguous or not: a half, measured also for lanes a
+/// small stride apart, read with one wide load and a shuffle); and, when the output is not
+/// contiguous along the axis, one half (measured: scattered stores and the
+/// fused epilogue's reads), or less when the share of a tile's time left to
+/// its K multiply-adds per accumulator next to scattering it (about 2 * width
+/// operations) is less: a stride-2 stem conv with K = 27 keeps its lanes
+/// along the image row.
 int64_t chooseLane(linalg::GenericOp op, ArrayRef<int64_t> extents, int64_t width) {
   AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  double reduction = 1;
+  for (auto [d, it] : llvm::enumerate(op.getIteratorTypesArray()))
+    if (it == utils::IteratorType::reduction)
+      reduction *= extents[d];
   int64_t best = -1;
   double bestScore = 0;
   for (AffineExpr e : outMap.getResults()) {
@@ -132,7 +142,7 @@ int64_t chooseLane(linalg::GenericOp op, ArrayRef<int64_t> extents, int64_t widt
     double fill = (double)extents[d] / (llvm::divideCeil(extents[d], width) * width);
     double score = fill * (contiguous ? 1.0 : fill >= 0.75 ? 0.5 : 0.25);
     if (!isContiguousAlong(accessOf(op, op.getDpsInitOperand(0)), d))
-      score *= 0.5;
+      score *= std::min(0.5, reduction / (reduction + 2.0 * width));
     if (score >= bestScore) {
       best = d;
       bestScore = score;

@@ -104,3 +104,42 @@ func.func @transpose(%x: memref<8x16xf32>, %y: memref<16x8xf32>) {
   }
   return
 }
+
+// Tests that max pooling as a max over stride-2 window views (1x2x5x5 out of
+// 1x2x11x11) reads each view through a unit-stride view of its 9 elements per
+// row: one masked 32-wide load and a shuffle of every second lane, one flat
+// axis of 5 (a single masked vector) inside loops over channels and rows.
+// CHECK-LABEL: func @strided_max
+// CHECK: memref.reinterpret_cast %{{.*}} to offset: [1], sizes: [1, 2, 5, 9], strides: [242, 121, 22, 1]
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: vector.transfer_read {{.*}} : memref<1x2x5x9xf32, strided<[242, 121, 22, 1], offset: 1>>, vector<32xf32>
+// CHECK: vector.shuffle {{.*}} [0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30] : vector<32xf32>, vector<32xf32>
+// CHECK: arith.maximumf {{.*}} : vector<16xf32>
+// CHECK: vector.transfer_write {{.*}} : vector<16xf32>, memref<1x2x5x5xf32>
+func.func @strided_max(%x: memref<1x2x11x11xf32>, %y: memref<1x2x5x5xf32>) {
+  %a = memref.subview %x[0, 0, 0, 0] [1, 2, 5, 5] [1, 1, 2, 2] : memref<1x2x11x11xf32> to memref<1x2x5x5xf32, strided<[242, 121, 22, 2]>>
+  %b = memref.subview %x[0, 0, 0, 1] [1, 2, 5, 5] [1, 1, 2, 2] : memref<1x2x11x11xf32> to memref<1x2x5x5xf32, strided<[242, 121, 22, 2], offset: 1>>
+  linalg.generic {indexing_maps = [#id4, #id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%a, %b : memref<1x2x5x5xf32, strided<[242, 121, 22, 2]>>, memref<1x2x5x5xf32, strided<[242, 121, 22, 2], offset: 1>>)
+      outs(%y : memref<1x2x5x5xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %m = arith.maximumf %p, %q : f32
+    linalg.yield %m : f32
+  }
+  return
+}
+
+// Tests that a stride-5 view keeps its scalar loops.
+// CHECK-LABEL: func @stride_five
+// CHECK: linalg.generic
+func.func @stride_five(%x: memref<1x1x1x21xf32>, %y: memref<1x1x1x5xf32>) {
+  %a = memref.subview %x[0, 0, 0, 0] [1, 1, 1, 5] [1, 1, 1, 5] : memref<1x1x1x21xf32> to memref<1x1x1x5xf32, strided<[21, 21, 21, 5]>>
+  linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%a : memref<1x1x1x5xf32, strided<[21, 21, 21, 5]>>) outs(%y : memref<1x1x1x5xf32>) {
+  ^bb0(%p: f32, %o: f32):
+    %m = arith.maximumf %p, %p : f32
+    linalg.yield %m : f32
+  }
+  return
+}

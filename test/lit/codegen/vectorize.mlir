@@ -80,6 +80,32 @@ func.func @conv_small_image(%w: memref<1x64x1x1x32xf32>, %x: memref<1x1x64x7x7xf
   return
 }
 
+// Tests that a stride-2 stem conv with few multiply-adds per output (3
+// channels x 3x3 = 27) keeps its lanes along the image row, read with a wide
+// load and a shuffle, though its packed weights are contiguous along the 16
+// channels: scattering each channel vector's 16 lanes would cost about as much
+// as its 27 FMAs. (The 7x7 conv above, 64 per output, takes channels.)
+#sw = affine_map<(n, g, m, oh, ow, c, kh, kw) -> (g, c, kh, kw, m)>
+#sx = affine_map<(n, g, m, oh, ow, c, kh, kw) -> (n, g, c, 2 * oh + kh, 2 * ow + kw)>
+// AVX512-LABEL: func @stem_conv_stride2
+// AVX512: vector.transfer_read {{.*}} : memref<1x1x3x31x31xf32>, vector<32xf32>
+// AVX512: vector.shuffle
+// AVX512: vector.transfer_write {{.*}} : vector<16xf32>, memref<1x1x16x15x15xf32>
+// AVX512-NOT: memref.store
+// AVX512: return
+func.func @stem_conv_stride2(%w: memref<1x3x3x3x16xf32>, %x: memref<1x1x3x31x31xf32>, %y: memref<1x1x16x15x15xf32>) {
+  linalg.generic {indexing_maps = [#sw, #sx, #cy],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel",
+                                    "reduction", "reduction", "reduction"]}
+      ins(%w, %x : memref<1x3x3x3x16xf32>, memref<1x1x3x31x31xf32>) outs(%y : memref<1x1x16x15x15xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b fastmath<contract> : f32
+    %s = arith.addf %acc, %p fastmath<contract> : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
 // Tests that a stride-2 depthwise conv reads its input lanes with one masked
 // load of twice the width and a shuffle of the even lanes, not a load per lane.
 #dw = affine_map<(n, c, oh, ow, kh, kw) -> (c, kh, kw)>
