@@ -111,12 +111,12 @@ Access accessOf(linalg::GenericOp op, OpOperand *operand) {
 /// along it must do so in their innermost index only. Among such axes the best
 /// score wins, the product of: filled vectors; how the inputs are loaded at
 /// each reduction step (contiguous or not: a half, measured also for lanes a
-/// small stride apart, read with one wide load and a shuffle); and, when the output is not
-/// contiguous along the axis, one half (measured: scattered stores and the
-/// fused epilogue's reads), or less when the share of a tile's time left to
-/// its K multiply-adds per accumulator next to scattering it (about 2 * width
-/// operations) is less: a stride-2 stem conv with K = 27 keeps its lanes
-/// along the image row.
+/// small stride apart, read with one wide load and a shuffle); and, when the
+/// output is not contiguous along the axis, the share of a tile's time left
+/// to its K multiply-adds per accumulator next to scattering it (about
+/// 2 * width operations). A 14x14 3x3 conv (K = 2304) takes its lanes along
+/// 256 channels, not 14 of 16 pixels (resnet18 1T -12%); a stride-2 stem conv
+/// with K = 27 keeps them along the image row.
 int64_t chooseLane(linalg::GenericOp op, ArrayRef<int64_t> extents, int64_t width) {
   AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
   double reduction = 1;
@@ -142,7 +142,7 @@ int64_t chooseLane(linalg::GenericOp op, ArrayRef<int64_t> extents, int64_t widt
     double fill = (double)extents[d] / (llvm::divideCeil(extents[d], width) * width);
     double score = fill * (contiguous ? 1.0 : fill >= 0.75 ? 0.5 : 0.25);
     if (!isContiguousAlong(accessOf(op, op.getDpsInitOperand(0)), d))
-      score *= std::min(0.5, reduction / (reduction + 2.0 * width));
+      score *= reduction / (reduction + 2.0 * width);
     if (score >= bestScore) {
       best = d;
       bestScore = score;
@@ -262,6 +262,8 @@ public:
         reductions.push_back(d);
       dims[d] = index(b, 0);
     }
+    if (!parallelMarked)
+      return emitTileGrid(b);
     emitOuter(b, 0);
   }
 
@@ -340,6 +342,65 @@ private:
         emitTile(rb, laneBase, rowBase, rows, vectors, lastLanes);
       });
     });
+  }
+
+  /// With threads: one parallel loop over every tile (outer points, then lane
+  /// tiles, then row tiles: the order of the nested loops), each tile's shape
+  /// chosen by its position, so each thread gets an equal share of tiles
+  /// however few one axis has (squeezenet's classifier has 5 full lane tiles).
+  void emitTileGrid(OpBuilder &b) {
+    int64_t laneTile = plan.width * plan.laneVectors, laneExtent = plan.extents[plan.lane];
+    int64_t fullLanes = laneExtent / laneTile, restLanes = laneExtent % laneTile;
+    int64_t rowExtent = plan.row >= 0 ? plan.extents[plan.row] : 1, rowTile = plan.row >= 0 ? plan.rowTile : 1;
+    int64_t fullRows = rowExtent / rowTile, restRows = rowExtent % rowTile;
+    SmallVector<int64_t> counts;
+    for (int64_t d : outer)
+      counts.push_back(plan.extents[d]);
+    counts.push_back(fullLanes + (restLanes ? 1 : 0));
+    counts.push_back(fullRows + (restRows ? 1 : 0));
+    int64_t total = 1;
+    for (int64_t c : counts)
+      total *= c;
+    loop(b, total, [&](OpBuilder &nb, Value iv) {
+      SmallVector<Value> at;
+      int64_t stride = total;
+      for (int64_t c : counts) {
+        stride /= c;
+        AffineExpr s0 = nb.getAffineSymbolExpr(0);
+        at.push_back(affine::AffineApplyOp::create(nb, loc, AffineMap::get(0, 1, s0.floorDiv(stride) % c), iv));
+      }
+      for (auto [i, d] : llvm::enumerate(outer))
+        dims[d] = at[i];
+      Value laneAt = at[outer.size()], rowAt = at[outer.size() + 1];
+      Value laneBase = scaled(nb, laneAt, laneTile, 0);
+      Value rowBase = plan.row >= 0 ? scaled(nb, rowAt, rowTile, 0) : Value();
+      auto byRows = [&](OpBuilder &lb, bool lastLanes) {
+        int64_t vectors = lastLanes ? llvm::divideCeil(restLanes, plan.width) : plan.laneVectors;
+        int64_t lanes = lastLanes && restLanes % plan.width ? restLanes % plan.width : plan.width;
+        branch(lb, rowAt, fullRows, restRows, [&](OpBuilder &rb, bool lastRows) {
+          emitTile(rb, laneBase, rowBase, lastRows ? restRows : rowTile, vectors, lanes);
+        });
+      };
+      branch(nb, laneAt, fullLanes, restLanes, byRows);
+    });
+  }
+
+  /// `body(last)` for tile `at` of `full` whole tiles and a last partial one
+  /// when `rest`: one branch when only one kind exists.
+  void branch(OpBuilder &b, Value at, int64_t full, int64_t rest, function_ref<void(OpBuilder &, bool)> body) {
+    if (!rest || !full)
+      return body(b, !full);
+    Value isFull = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, at, index(b, full));
+    scf::IfOp::create(
+        b, loc, isFull,
+        [&](OpBuilder &nb, Location l) {
+          body(nb, false);
+          scf::YieldOp::create(nb, l);
+        },
+        [&](OpBuilder &nb, Location l) {
+          body(nb, true);
+          scf::YieldOp::create(nb, l);
+        });
   }
 
   /// Indices of `map` with the lane and row dimensions at the given values.

@@ -34,6 +34,32 @@ func.func @matmul(%a: memref<16x32xf32>, %b: memref<32x64xf32>, %c: memref<16x64
   return
 }
 
+// Tests that with threads every tile of a reduction is one iteration of one
+// parallel loop (lane tiles outside row tiles), each tile's shape chosen by
+// its position: 20 rows in tiles of 10 and 40 lanes in 1 full tile of 32 and
+// a masked rest of 8 give 2 x 2 = 4 iterations; the rest tile is the else
+// branch, its store masked.
+// AVX512-LABEL: func @tile_grid
+// AVX512: scf.for %[[T:[^ ]*]] = %{{[^ ]*}} to %c4{{[_0-9]*}} step
+// AVX512: %[[L:.*]] = affine.apply {{.*}}()[%[[T]]]
+// AVX512: %[[FULL:.*]] = arith.cmpi ult, %[[L]], %c1{{[_0-9]*}} :
+// AVX512: scf.if %[[FULL]] {
+// AVX512: vector.transfer_write {{.*}} {in_bounds = [true]} : vector<16xf32>, memref<20x40xf32>
+// AVX512: } else {
+// AVX512: vector.transfer_write {{.*}} : vector<16xf32>, memref<20x40xf32>
+// AVX512: } {onnxc.parallel}
+func.func @tile_grid(%a: memref<20x64xf32>, %b: memref<64x40xf32>, %c: memref<20x40xf32>) {
+  linalg.generic {indexing_maps = [#lhs, #rhs, #out],
+                  iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%a, %b : memref<20x64xf32>, memref<64x40xf32>) outs(%c : memref<20x40xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y fastmath<contract> : f32
+    %s = arith.addf %acc, %p fastmath<contract> : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
 // Tests a 3x3 convolution (n, g, m, oh, ow | c, kh, kw) on a padded input:
 // lanes run along output columns (stride-1 input reads are vector loads),
 // rows along output channels, and the taps are reduction loops.
