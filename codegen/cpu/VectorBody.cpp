@@ -54,4 +54,15 @@ Value replayOnVectors(OpBuilder &b, Location loc, Block *body, ArrayRef<Value> a
   return vectorized(body->getTerminator()->getOperand(0));
 }
 
+Value readEveryNth(OpBuilder &b, Location loc, Value mem, ValueRange indices, int64_t width, int64_t stride) {
+  Type elem = getElementTypeOrSelf(mem.getType());
+  Value pad = arith::ConstantOp::create(b, loc, b.getZeroAttr(elem));
+  Value wide = vector::TransferReadOp::create(b, loc, VectorType::get({width * stride}, elem), mem, indices, pad,
+                                              ArrayRef<bool>{false});
+  SmallVector<int64_t> picks;
+  for (int64_t l = 0; l < width; ++l)
+    picks.push_back(l * stride);
+  return vector::ShuffleOp::create(b, loc, wide, wide, picks);
+}
+
 } // namespace onnxc::codegen

@@ -17,6 +17,16 @@ bool isVectorizableBody(mlir::linalg::GenericOp g);
 mlir::Value replayOnVectors(mlir::OpBuilder &b, mlir::Location loc, mlir::Block *body,
                             mlir::ArrayRef<mlir::Value> args, int64_t width);
 
+/// Widest element stride whose lanes are read as one wide load and a shuffle.
+constexpr int64_t kMaxShuffledStride = 4;
+
+/// `width` elements of `mem`, `stride` apart along its unit-stride innermost
+/// axis from `indices`: one masked load of `stride * width` elements (the
+/// mask stops at the end of the axis, so nothing outside the buffer is read),
+/// then every `stride`-th lane.
+mlir::Value readEveryNth(mlir::OpBuilder &b, mlir::Location loc, mlir::Value mem, mlir::ValueRange indices,
+                         int64_t width, int64_t stride);
+
 } // namespace onnxc::codegen
 
 #endif // ONNXC_CODEGEN_VECTORBODY_H

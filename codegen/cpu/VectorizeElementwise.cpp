@@ -51,10 +51,6 @@ bool trailingContiguous(MemRefType type, int64_t count) {
   return true;
 }
 
-/// Widest innermost stride an input may read its one flat axis with (one
-/// masked wide load and a shuffle per vector): max pooling's strided windows.
-constexpr int64_t kMaxShuffledStride = 4;
-
 /// The innermost stride of `type`, or 0 when its layout is not strided.
 int64_t innermostStride(MemRefType type) {
   SmallVector<int64_t> strides;
@@ -333,21 +329,14 @@ private:
       Type elem = getElementTypeOrSelf(p.operand->get().getType());
       SmallVector<Value> idx = outerIndices(b, p.map, p.map.getNumResults() - flatRank());
       idx.push_back(flat);
-      Value pad = arith::ConstantOp::create(b, loc, b.getZeroAttr(elem));
-      if (p.stride == 1) {
-        args.push_back(vector::TransferReadOp::create(b, loc, VectorType::get({plan.width}, elem), views[i], idx,
-                                                      pad, ArrayRef<bool>{inBounds}));
+      if (p.stride > 1) {
+        idx.back() = scaled(b, flat, p.stride);
+        args.push_back(readEveryNth(b, loc, views[i], idx, plan.width, p.stride));
         continue;
       }
-      // Every stride-th element of one masked wide load; the mask stops at
-      // the view's last element.
-      idx.back() = scaled(b, flat, p.stride);
-      Value wide = vector::TransferReadOp::create(b, loc, VectorType::get({plan.width * p.stride}, elem), views[i],
-                                                  idx, pad, ArrayRef<bool>{false});
-      SmallVector<int64_t> picks;
-      for (int64_t l = 0; l < plan.width; ++l)
-        picks.push_back(l * p.stride);
-      args.push_back(vector::ShuffleOp::create(b, loc, wide, wide, picks));
+      Value pad = arith::ConstantOp::create(b, loc, b.getZeroAttr(elem));
+      args.push_back(vector::TransferReadOp::create(b, loc, VectorType::get({plan.width}, elem), views[i], idx,
+                                                    pad, ArrayRef<bool>{inBounds}));
     }
     return args;
   }

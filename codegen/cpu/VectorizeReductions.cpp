@@ -87,9 +87,6 @@ int64_t lanePosition(AffineMap map, int64_t dim) {
   return pos;
 }
 
-/// Widest lane stride read as one wide load and a shuffle.
-constexpr int64_t kMaxShuffledStride = 4;
-
 /// The element distance between lanes when `a` varies along `dim` in its
 /// innermost, unit-stride index only; else 0.
 int64_t laneStrideAlong(const Access &a, int64_t dim) {
@@ -244,7 +241,7 @@ public:
     int64_t work = 1;
     for (int64_t e : plan.extents)
       work = std::min<int64_t>(work * e, minParallelWork);
-    parallelMarked = !threads || work < minParallelWork;
+    shareTiles = threads && work >= minParallelWork;
     for (OpOperand *in : op.getDpsInputOperands()) {
       auto it = padded.find(in->getOperandNumber());
       inputs.push_back(it != padded.end() ? it->second : accessOf(op, in));
@@ -262,7 +259,7 @@ public:
         reductions.push_back(d);
       dims[d] = index(b, 0);
     }
-    if (!parallelMarked)
+    if (shareTiles)
       return emitTileGrid(b);
     emitOuter(b, 0);
   }
@@ -270,15 +267,14 @@ public:
 private:
   Value index(OpBuilder &b, int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
 
-  /// A loop 0..count (none when count is 1) whose body gets the induction value.
-  void loop(OpBuilder &b, int64_t count, function_ref<void(OpBuilder &, Value)> body) {
+  /// A loop 0..count (none when count is 1) whose body gets the induction
+  /// value, marked for the thread pool when `parallel`.
+  void loop(OpBuilder &b, int64_t count, function_ref<void(OpBuilder &, Value)> body, bool parallel = false) {
     if (count == 1)
       return body(b, index(b, 0));
     auto forOp = scf::ForOp::create(b, loc, index(b, 0), index(b, count), index(b, 1));
-    if (!parallelMarked) {
+    if (parallel)
       forOp->setAttr(kParallelAttr, b.getUnitAttr());
-      parallelMarked = true;
-    }
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPoint(forOp.getBody()->getTerminator());
     body(b, forOp.getInductionVar());
@@ -302,14 +298,28 @@ private:
   using LaneTileFn = function_ref<void(OpBuilder &, Value laneBase, int64_t vectors, int64_t lastLanes)>;
   using RowTileFn = function_ref<void(OpBuilder &, Value rowBase, int64_t rows)>;
 
+  /// Vectors in a full lane tile (`last` false) or in the partial last one,
+  /// and the lanes its last vector uses.
+  std::pair<int64_t, int64_t> laneTileShape(bool last) {
+    int64_t rest = plan.extents[plan.lane] % (plan.width * plan.laneVectors);
+    if (!last)
+      return {plan.laneVectors, plan.width};
+    return {llvm::divideCeil(rest, plan.width), rest % plan.width ? rest % plan.width : plan.width};
+  }
+
   /// Full lane tiles in a loop, then the remainder tile.
   void forLaneTiles(OpBuilder &b, LaneTileFn body) {
     int64_t tile = plan.width * plan.laneVectors, extent = plan.extents[plan.lane];
     int64_t full = extent / tile, rest = extent % tile;
     if (full)
-      loop(b, full, [&](OpBuilder &nb, Value iv) { body(nb, scaled(nb, iv, tile, 0), plan.laneVectors, plan.width); });
-    if (rest)
-      body(b, index(b, full * tile), llvm::divideCeil(rest, plan.width), rest % plan.width ? rest % plan.width : plan.width);
+      loop(b, full, [&](OpBuilder &nb, Value iv) {
+        auto [vectors, lanes] = laneTileShape(false);
+        body(nb, scaled(nb, iv, tile, 0), vectors, lanes);
+      });
+    if (rest) {
+      auto [vectors, lanes] = laneTileShape(true);
+      body(b, index(b, full * tile), vectors, lanes);
+    }
   }
 
   /// Full row tiles in a loop, then the remainder tile (one tile of no row
@@ -324,19 +334,9 @@ private:
       body(b, index(b, full * plan.rowTile), rest);
   }
 
-  /// Lane tiles outside row tiles (an activation block stays in cache while
-  /// the weights stream), unless there are too few lane tiles to share among
-  /// threads: then rows go outside, so the parallel loop covers the lane
-  /// remainder too (a 7x7 image has one full 32-lane tile and a 17-lane rest).
+  /// Lane tiles outside row tiles: an activation block stays in cache while
+  /// the weights stream. (Serial; with threads emitTileGrid keeps this order.)
   void emitLaneTiles(OpBuilder &b) {
-    int64_t laneTiles = llvm::divideCeil(plan.extents[plan.lane], plan.width * plan.laneVectors);
-    bool rowsOutside = plan.row >= 0 && laneTiles < 4 && plan.extents[plan.row] / plan.rowTile >= 2;
-    if (rowsOutside)
-      return forRowTiles(b, [&](OpBuilder &rb, Value rowBase, int64_t rows) {
-        forLaneTiles(rb, [&](OpBuilder &lb, Value laneBase, int64_t vectors, int64_t lastLanes) {
-          emitTile(lb, laneBase, rowBase, rows, vectors, lastLanes);
-        });
-      });
     forLaneTiles(b, [&](OpBuilder &lb, Value laneBase, int64_t vectors, int64_t lastLanes) {
       forRowTiles(lb, [&](OpBuilder &rb, Value rowBase, int64_t rows) {
         emitTile(rb, laneBase, rowBase, rows, vectors, lastLanes);
@@ -375,14 +375,13 @@ private:
       Value laneBase = scaled(nb, laneAt, laneTile, 0);
       Value rowBase = plan.row >= 0 ? scaled(nb, rowAt, rowTile, 0) : Value();
       auto byRows = [&](OpBuilder &lb, bool lastLanes) {
-        int64_t vectors = lastLanes ? llvm::divideCeil(restLanes, plan.width) : plan.laneVectors;
-        int64_t lanes = lastLanes && restLanes % plan.width ? restLanes % plan.width : plan.width;
+        auto [vectors, lanes] = laneTileShape(lastLanes);
         branch(lb, rowAt, fullRows, restRows, [&](OpBuilder &rb, bool lastRows) {
           emitTile(rb, laneBase, rowBase, lastRows ? restRows : rowTile, vectors, lanes);
         });
       };
       branch(nb, laneAt, fullLanes, restLanes, byRows);
-    });
+    }, /*parallel=*/true);
   }
 
   /// `body(last)` for tile `at` of `full` whole tiles and a last partial one
@@ -445,19 +444,9 @@ private:
       SmallVector<bool> inBounds{lanes == plan.width};
       return vector::TransferReadOp::create(b, loc, vectorOf(elem), a.mem, idx, pad, inBounds);
     }
-    // Lanes a small stride apart along the contiguous axis (stride-2 convs):
-    // one masked load of stride * width elements, then every stride-th lane.
-    // The mask stops at the end of the axis, so nothing outside the buffer
-    // is read.
-    if (int64_t stride = laneStride(a); stride > 1 && stride <= kMaxShuffledStride) {
-      Value pad = arith::ConstantOp::create(b, loc, b.getZeroAttr(elem));
-      Value wide = vector::TransferReadOp::create(b, loc, VectorType::get({plan.width * stride}, elem), a.mem,
-                                                  idx, pad, ArrayRef<bool>{false});
-      SmallVector<int64_t> picks;
-      for (int64_t l = 0; l < plan.width; ++l)
-        picks.push_back(l * stride);
-      return vector::ShuffleOp::create(b, loc, wide, wide, picks);
-    }
+    // Lanes a small stride apart along the contiguous axis (stride-2 convs).
+    if (int64_t stride = laneStride(a); stride > 1 && stride <= kMaxShuffledStride)
+      return readEveryNth(b, loc, a.mem, idx, plan.width, stride);
     // Other strided lanes: scalar loads (invalid tail lanes repeat lane 0).
     SmallVector<Value> elems;
     for (int64_t l = 0; l < plan.width; ++l)
@@ -634,7 +623,7 @@ private:
   SmallVector<Access> inputs;
   SmallVector<Value> dims;
   SmallVector<int64_t> outer, reductions;
-  bool parallelMarked = false; // set up front for reductions too small to share
+  bool shareTiles = false; // the tiles run as one parallel loop (threads and enough work)
 };
 
 struct VectorizeReductionsPass : impl::VectorizeReductionsBase<VectorizeReductionsPass> {
