@@ -447,7 +447,13 @@ private:
     // Lanes a small stride apart along the contiguous axis (stride-2 convs).
     if (int64_t stride = laneStride(a); stride > 1 && stride <= kMaxShuffledStride)
       return readEveryNth(b, loc, a.mem, idx, plan.width, stride);
-    // Other strided lanes: scalar loads (invalid tail lanes repeat lane 0).
+    // Other strided lanes: one gather (tail lanes masked off), or scalar
+    // loads when the layout is not static (invalid tail lanes repeat lane 0).
+    if (std::optional<FlatLanes> flat = flatLanes(b, a, idx)) {
+      Value pad = arith::ConstantOp::create(b, loc, vectorOf(elem), b.getZeroAttr(vectorOf(elem)));
+      return vector::GatherOp::create(b, loc, vectorOf(elem), flat->view, ValueRange{flat->at}, flat->offsets,
+                                      laneMask(b, lanes), pad);
+    }
     SmallVector<Value> elems;
     for (int64_t l = 0; l < plan.width; ++l)
       elems.push_back(memref::LoadOp::create(b, loc, a.mem, laneIndices(b, a.map, idx, l < lanes ? l : 0)));
@@ -520,9 +526,57 @@ private:
       vector::TransferWriteOp::create(b, loc, value, a.mem, idx, inBounds);
       return;
     }
+    // Strided lanes (channels of an NCHW output): one scatter, compact to
+    // compile (a store per lane is 16 extracts and stores per vector).
+    if (std::optional<FlatLanes> flat = flatLanes(b, a, idx)) {
+      vector::ScatterOp::create(b, loc, Type(), flat->view, ValueRange{flat->at}, flat->offsets, laneMask(b, lanes),
+                                value);
+      return;
+    }
     for (int64_t l = 0; l < lanes; ++l)
       memref::StoreOp::create(b, loc, vector::ExtractOp::create(b, loc, value, l), a.mem,
                               laneIndices(b, a.map, idx, l));
+  }
+
+  /// A strided lane vector of `a` as a gather or scatter: a flat unit-stride
+  /// view of the buffer, lane 0's position in it and each lane's offset.
+  struct FlatLanes {
+    Value view, at, offsets;
+  };
+
+  /// `a` at indices `idx` (lane 0) seen as FlatLanes; none when vectors are
+  /// one lane wide or `a`'s layout is not static.
+  std::optional<FlatLanes> flatLanes(OpBuilder &b, const Access &a, ArrayRef<Value> idx) {
+    auto type = cast<MemRefType>(a.mem.getType());
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    int64_t pos = lanePosition(a.map, plan.lane);
+    if (plan.width < 2 || pos < 0 || !type.hasStaticShape() || failed(type.getStridesAndOffset(strides, offset)) ||
+        ShapedType::isDynamic(offset) || llvm::any_of(strides, ShapedType::isDynamic))
+      return std::nullopt;
+    int64_t span = 1;
+    AffineExpr linear = b.getAffineConstantExpr(0);
+    for (auto [i, stride] : llvm::enumerate(strides)) {
+      span += (type.getDimSize(i) - 1) * stride;
+      linear = linear + b.getAffineSymbolExpr(i) * stride;
+    }
+    auto flatType = MemRefType::get({span}, type.getElementType(), StridedLayoutAttr::get(b.getContext(), offset, {1}));
+    Value view = memref::ReinterpretCastOp::create(b, loc, flatType, a.mem, offset, ArrayRef<int64_t>{span},
+                                                   ArrayRef<int64_t>{1});
+    Value at = affine::AffineApplyOp::create(b, loc, AffineMap::get(0, strides.size(), linear), idx);
+    int64_t step = strides[pos] * *coefficientOf(a.map.getResult(pos), plan.lane);
+    SmallVector<int32_t> lanes;
+    for (int64_t l = 0; l < plan.width; ++l)
+      lanes.push_back(l * step);
+    auto offsetsType = VectorType::get({plan.width}, b.getI32Type());
+    Value offsets = arith::ConstantOp::create(b, loc, offsetsType, DenseElementsAttr::get(offsetsType, ArrayRef(lanes)));
+    return FlatLanes{view, at, offsets};
+  }
+
+  /// The mask of lanes [0, lanes).
+  Value laneMask(OpBuilder &b, int64_t lanes) {
+    return vector::ConstantMaskOp::create(b, loc, VectorType::get({plan.width}, b.getI1Type()),
+                                          ArrayRef<int64_t>{lanes});
   }
 
   Value laneValue(OpBuilder &b, Value laneBase, int64_t v) {

@@ -88,11 +88,16 @@ func.func @conv3x3(%w: memref<1x8x3x3x16xf32>, %x: memref<1x1x8x34x34xf32>, %y: 
 }
 
 // Tests that a 7x7 output with many channels puts lanes on the channels
-// (packed weights are contiguous there) and stores the tile lane by lane.
+// (packed weights are contiguous there); the output's channel vectors, 49
+// elements apart, are gathered and scattered through a flat view.
 // AVX512-LABEL: func @conv_small_image
+// AVX512: memref.reinterpret_cast %{{.*}} to offset: [0], sizes: [1568], strides: [1]
+// AVX512: arith.constant dense<[0, 49, 98, {{.*}}, 735]> : vector<16xi32>
+// AVX512: vector.gather {{.*}} : memref<1568xf32, strided<[1]>>, vector<16xi32>, vector<16xi1>, vector<16xf32> into vector<16xf32>
 // AVX512: vector.transfer_read {{.*}} : memref<1x64x1x1x32xf32>, vector<16xf32>
-// AVX512: vector.extract
-// AVX512: memref.store
+// AVX512: vector.scatter {{.*}} : memref<1568xf32, strided<[1]>>, vector<16xi32>, vector<16xi1>, vector<16xf32>
+// AVX512-NOT: memref.store
+// AVX512: return
 func.func @conv_small_image(%w: memref<1x64x1x1x32xf32>, %x: memref<1x1x64x7x7xf32>, %y: memref<1x1x32x7x7xf32>) {
   linalg.generic {indexing_maps = [#cw, #cx, #cy],
                   iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel",
