@@ -31,6 +31,17 @@ inline bool isCostlyMath(mlir::Operation &op) {
          mlir::isa<mlir::arith::DivFOp, mlir::arith::RemFOp>(op);
 }
 
+/// Orders a reduction's loop dimensions (or an operand's indices along them)
+/// as the CPU register tiles loop over them, outermost first: longer extents
+/// inside, ties in their original order. A 3x3 conv runs its taps outside its
+/// channels, so one step's row inputs are not reused by the next step (LLVM
+/// would keep them live across unrolled taps and spill accumulators), and
+/// PackWeights stores the weights in this order so the steps read them in order.
+template <typename Extent>
+void innermostLongestReduction(llvm::SmallVectorImpl<int64_t> &dims, Extent extentOf) {
+  std::stable_sort(dims.begin(), dims.end(), [&](int64_t x, int64_t y) { return extentOf(x) < extentOf(y); });
+}
+
 /// Marks an scf.for whose iterations may run on the thread pool.
 constexpr const char *kParallelAttr = "onnxc.parallel";
 

@@ -99,28 +99,37 @@ DenseElementsAttr permuted(const ConstantView &view, ArrayRef<int64_t> perm) {
   return DenseElementsAttr::getFromRawBuffer(type, ArrayRef<char>(out));
 }
 
-/// The permutation that moves the operand's index along the output's innermost
-/// (non-unit) axis to the end, or nothing when it already is last or absent.
+/// The permutation that stores the operand with its parallel indices first,
+/// then its reduction indices in the order the register tiles loop over them
+/// (innermostLongestReduction: a 3x3 conv's channels after its taps), then
+/// the index along the output's innermost (non-unit) axis that it reads, so
+/// a tile's vector loads and its reduction steps walk memory in order.
+/// Nothing when that is the current layout.
 std::optional<SmallVector<int64_t>> packingOf(linalg::GenericOp op, AffineMap map) {
   AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
   SmallVector<int64_t> extents = op.getStaticLoopRanges();
+  std::optional<unsigned> lanePos;
   for (AffineExpr e : llvm::reverse(outMap.getResults())) {
     auto dim = dyn_cast<AffineDimExpr>(e);
     if (!dim || extents[dim.getPosition()] == 1)
       continue;
-    std::optional<unsigned> pos = map.getResultPosition(e);
-    if (!pos)
-      continue;
-    if (*pos + 1 == map.getNumResults())
-      return std::nullopt;
-    SmallVector<int64_t> perm;
-    for (int64_t i = 0; i < (int64_t)map.getNumResults(); ++i)
-      if (i != *pos)
-        perm.push_back(i);
-    perm.push_back(*pos);
-    return perm;
+    if ((lanePos = map.getResultPosition(e)))
+      break;
   }
-  return std::nullopt;
+  SmallVector<int64_t> parallel, reduction;
+  for (int64_t i = 0; i < (int64_t)map.getNumResults(); ++i) {
+    if (lanePos && i == (int64_t)*lanePos)
+      continue;
+    (outMap.getResultPosition(map.getResult(i)) ? parallel : reduction).push_back(i);
+  }
+  innermostLongestReduction(reduction, [&](int64_t i) { return extents[map.getDimPosition(i)]; });
+  SmallVector<int64_t> perm(parallel);
+  perm.append(reduction);
+  if (lanePos)
+    perm.push_back(*lanePos);
+  if (llvm::equal(perm, llvm::seq<int64_t>(0, perm.size())))
+    return std::nullopt;
+  return perm;
 }
 
 void packOperands(linalg::GenericOp op) {

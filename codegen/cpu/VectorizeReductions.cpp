@@ -259,6 +259,7 @@ public:
         reductions.push_back(d);
       dims[d] = index(b, 0);
     }
+    innermostLongestReduction(reductions, [&](int64_t d) { return plan.extents[d]; });
     if (shareTiles)
       return emitTileGrid(b);
     emitOuter(b, 0);

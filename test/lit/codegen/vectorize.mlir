@@ -62,14 +62,15 @@ func.func @tile_grid(%a: memref<20x64xf32>, %b: memref<64x40xf32>, %c: memref<20
 
 // Tests a 3x3 convolution (n, g, m, oh, ow | c, kh, kw) on a padded input:
 // lanes run along output columns (stride-1 input reads are vector loads),
-// rows along output channels, and the taps are reduction loops.
+// rows along output channels, and the taps are reduction loops outside the
+// longer channel loop (innermostLongestReduction).
 #cw = affine_map<(n, g, m, oh, ow, c, kh, kw) -> (g, c, kh, kw, m)>
 #cx = affine_map<(n, g, m, oh, ow, c, kh, kw) -> (n, g, c, oh + kh, ow + kw)>
 #cy = affine_map<(n, g, m, oh, ow, c, kh, kw) -> (n, g, m, oh, ow)>
 // AVX512-LABEL: func @conv3x3
-// AVX512: scf.for {{.*}} iter_args
-// AVX512: scf.for {{.*}} iter_args
-// AVX512: scf.for {{.*}} iter_args
+// AVX512: scf.for {{.*}} to %c3{{.*}} iter_args
+// AVX512: scf.for {{.*}} to %c3{{.*}} iter_args
+// AVX512: scf.for {{.*}} to %c8{{.*}} iter_args
 // AVX512: vector.transfer_read {{.*}} : memref<1x1x8x34x34xf32>, vector<16xf32>
 // AVX512: arith.mulf {{.*}} : vector<16xf32>
 // AVX512: vector.transfer_write {{.*}} : vector<16xf32>, memref<1x1x16x32x32xf32>
