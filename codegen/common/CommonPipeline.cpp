@@ -12,8 +12,10 @@ using namespace mlir;
 namespace onnxc::codegen {
 
 void addBufferizationPasses(OpPassManager &pm, bool fillBordersOnly) {
-  pm.addNestedPass<func::FuncOp>(createPadIntoProducers(PadIntoProducersOptions{fillBordersOnly}));
+  // Inits split first: a producer writes into a padded or concatenated tensor
+  // only when its init is its own.
   pm.addNestedPass<func::FuncOp>(createSplitSharedInits());
+  pm.addNestedPass<func::FuncOp>(createPadIntoProducers(PadIntoProducersOptions{fillBordersOnly}));
   pm.addNestedPass<func::FuncOp>(createCopyRepeatedResults());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;

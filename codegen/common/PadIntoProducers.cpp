@@ -1,4 +1,4 @@
-// Lets the producer of a padded tensor write straight into the padded buffer, so no padded copy is made.
+// Lets producers write straight into the bigger tensor that holds their result: a padded tensor, a concat.
 //
 //   %y = linalg.generic ... outs(%empty)        %f = linalg.fill(pad, tensor.empty [padded])
 //   %p = tensor.pad %y low[..] high[..]    =>   %s = tensor.extract_slice %f [low][sizes]
@@ -9,9 +9,16 @@
 // With `border-only` (CPUs with room for the padded buffer) the fill covers
 // the border alone, two slabs per padded axis, each filled in place, so the
 // interior is written once, by its producer.
+//
+// A concat (a chain of insert_slices into a tensor.empty) gets the same
+// treatment for each input that a generic produces: the generic writes an
+// extract_slice of the concat so far, and its insert_slice, moved to just
+// after it, is in place (no copy). The inserts before it move up as far as
+// needed for that, and the empty tensor to just before its first use.
 #include "codegen/Passes.h"
 
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 using namespace mlir;
@@ -85,6 +92,89 @@ struct PadIntoProducer : OpRewritePattern<tensor::PadOp> {
   }
 };
 
+/// The empty tensor that `producer` (a generic with one result) writes,
+/// directly or through a constant fill, when its result is all it writes;
+/// null otherwise. `fill` is set to the fill, if any.
+tensor::EmptyOp writtenEmpty(linalg::GenericOp producer, linalg::FillOp &fill) {
+  if (producer->getNumResults() != 1)
+    return {};
+  OpOperand *init = producer.getDpsInitOperand(0);
+  Value dest = init->get();
+  fill = dest.getDefiningOp<linalg::FillOp>();
+  if (fill) {
+    if (!dest.hasOneUse() || !matchPattern(fill.getInputs()[0], m_Constant()))
+      return {};
+    dest = fill.getOutputs()[0];
+  } else if (producer.payloadUsesValueFromOperand(init)) {
+    return {};
+  }
+  auto empty = dest.getDefiningOp<tensor::EmptyOp>();
+  return empty && dest.hasOneUse() ? empty : tensor::EmptyOp();
+}
+
+/// Moves `op` up to just after the last definition of its operands in its
+/// block (or to the block's start).
+void hoistToOperands(Operation *op) {
+  Block *block = op->getBlock();
+  Operation *after = nullptr;
+  for (Value v : op->getOperands())
+    if (Operation *def = v.getDefiningOp() ? block->findAncestorOpInBlock(*v.getDefiningOp()) : nullptr)
+      if (!after || after->isBeforeInBlock(def))
+        after = def;
+  if (after)
+    op->moveAfter(after);
+  else
+    op->moveBefore(&block->front());
+}
+
+/// Writes the concat that starts at `empty` in place (see the file comment).
+void concatIntoProducers(tensor::EmptyOp empty) {
+  SmallVector<tensor::InsertSliceOp> chain;
+  for (Value acc = empty.getResult(); acc.hasOneUse();) {
+    auto insert = dyn_cast<tensor::InsertSliceOp>(*acc.getUsers().begin());
+    if (!insert || insert.getDest() != acc || insert->getBlock() != empty->getBlock())
+      break;
+    chain.push_back(insert);
+    acc = insert.getResult();
+  }
+  if (chain.size() < 2 || !empty.getType().hasStaticShape())
+    return;
+  Block *block = empty->getBlock();
+  empty->moveBefore(&block->front());
+  for (auto [i, insert] : llvm::enumerate(chain)) {
+    auto producer = insert.getSource().getDefiningOp<linalg::GenericOp>();
+    linalg::FillOp fill;
+    tensor::EmptyOp written = producer ? writtenEmpty(producer, fill) : tensor::EmptyOp();
+    if (!written || !insert.getSource().hasOneUse() || !insert.hasUnitStride() || producer->getBlock() != block ||
+        insert.getSourceType() != written.getType() || !insert.getOffsets().empty())
+      continue;
+    Operation *first = fill ? fill.getOperation() : producer.getOperation();
+    // The part of the chain before this input must exist before its producer
+    // runs: the inserts before it move up as far as their operands allow
+    // (only when needed, as that lengthens the concat buffer's life).
+    Operation *dest = insert.getDest().getDefiningOp();
+    if (dest && !dest->isBeforeInBlock(first)) {
+      for (tensor::InsertSliceOp earlier : ArrayRef(chain).take_front(i))
+        hoistToOperands(earlier);
+      if (!dest->isBeforeInBlock(first))
+        continue;
+    }
+    OpBuilder b(first);
+    Value slice = tensor::ExtractSliceOp::create(b, insert.getLoc(), insert.getSourceType(), insert.getDest(),
+                                                 insert.getMixedOffsets(), insert.getMixedSizes(),
+                                                 insert.getMixedStrides());
+    written.getResult().replaceAllUsesWith(slice);
+    written.erase();
+    insert->moveAfter(producer);
+  }
+  // The concat's buffer lives from its first write on, not from the block's start.
+  Operation *firstUser = nullptr;
+  for (Operation *user : empty->getUsers())
+    if (!firstUser || user->isBeforeInBlock(firstUser))
+      firstUser = user;
+  empty->moveBefore(firstUser);
+}
+
 struct PadIntoProducersPass : impl::PadIntoProducersBase<PadIntoProducersPass> {
   using PadIntoProducersBase::PadIntoProducersBase;
   void runOnOperation() override {
@@ -92,6 +182,14 @@ struct PadIntoProducersPass : impl::PadIntoProducersBase<PadIntoProducersPass> {
     patterns.add<PadIntoProducer>(&getContext(), borderOnly);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
+    SmallVector<tensor::EmptyOp> empties;
+    getOperation().walk([&](tensor::EmptyOp e) { // concat starts only: producers' empties get erased
+      if (e->hasOneUse())
+        if (auto insert = dyn_cast<tensor::InsertSliceOp>(*e->getUsers().begin()); insert && insert.getDest() == e)
+          empties.push_back(e);
+    });
+    for (tensor::EmptyOp e : empties)
+      concatIntoProducers(e);
   }
 };
 } // namespace

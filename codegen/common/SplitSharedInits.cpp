@@ -35,12 +35,15 @@ struct SplitSharedInitsPass : impl::SplitSharedInitsBase<SplitSharedInitsPass> {
         inits.push_back(op);
     });
     for (Operation *init : inits) {
-      // Only linalg destination operands get a copy (a slice pair over a padded
-      // buffer must keep reading and writing the same tensor).
+      // Linalg destination operands get a copy, and so does a concat's first
+      // insert_slice into an empty tensor (a slice pair over a filled buffer
+      // must keep reading and writing the same tensor).
       SmallVector<OpOperand *> uses;
       for (OpOperand &use : init->getResult(0).getUses()) {
         auto linalgOp = dyn_cast<linalg::LinalgOp>(use.getOwner());
-        if (linalgOp && linalgOp.isDpsInit(&use))
+        auto insert = dyn_cast<tensor::InsertSliceOp>(use.getOwner());
+        if ((linalgOp && linalgOp.isDpsInit(&use)) ||
+            (insert && &use == &insert.getDestMutable() && isa<tensor::EmptyOp>(init)))
           uses.push_back(&use);
       }
       for (OpOperand *use : uses) {

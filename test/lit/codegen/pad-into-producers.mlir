@@ -40,3 +40,40 @@ func.func @relu_padded(%x: tensor<2x4x8xf32>) -> tensor<2x6x10xf32> {
   } : tensor<2x4x8xf32> to tensor<2x6x10xf32>
   return %p : tensor<2x6x10xf32>
 }
+
+// A concat of two generics' results: each generic writes a slice of the
+// concat (the first straight into its empty tensor, the second into the
+// concat so far), and each insert_slice follows its producer, so
+// bufferization copies nothing. An input that is not a generic's (the
+// argument %z) keeps its copy.
+// WHOLE-LABEL: func @concat_in_place
+// WHOLE: %[[E:.*]] = tensor.empty() : tensor<5x2x2xf32>
+// WHOLE: %[[S0:.*]] = tensor.extract_slice %[[E]][0, 0, 0] [2, 2, 2] [1, 1, 1]
+// WHOLE: %[[A:.*]] = linalg.generic {{.*}} outs(%[[S0]] : tensor<2x2x2xf32>)
+// WHOLE: %[[I0:.*]] = tensor.insert_slice %[[A]] into %[[E]][0, 0, 0] [2, 2, 2]
+// WHOLE: %[[S1:.*]] = tensor.extract_slice %[[I0]][2, 0, 0] [2, 2, 2] [1, 1, 1]
+// WHOLE: %[[B:.*]] = linalg.generic {{.*}} outs(%[[S1]] : tensor<2x2x2xf32>)
+// WHOLE: %[[I1:.*]] = tensor.insert_slice %[[B]] into %[[I0]][2, 0, 0] [2, 2, 2]
+// WHOLE: %[[I2:.*]] = tensor.insert_slice %{{.*}} into %[[I1]][4, 0, 0] [1, 2, 2]
+// WHOLE: return %[[I2]]
+func.func @concat_in_place(%x: tensor<2x2x2xf32>, %z: tensor<1x2x2xf32>) -> tensor<5x2x2xf32> {
+  %e0 = tensor.empty() : tensor<2x2x2xf32>
+  %a = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x : tensor<2x2x2xf32>) outs(%e0 : tensor<2x2x2xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.addf %in, %in : f32
+    linalg.yield %r : f32
+  } -> tensor<2x2x2xf32>
+  %e1 = tensor.empty() : tensor<2x2x2xf32>
+  %b = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x : tensor<2x2x2xf32>) outs(%e1 : tensor<2x2x2xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.mulf %in, %in : f32
+    linalg.yield %r : f32
+  } -> tensor<2x2x2xf32>
+  %c = tensor.empty() : tensor<5x2x2xf32>
+  %c0 = tensor.insert_slice %a into %c[0, 0, 0] [2, 2, 2] [1, 1, 1] : tensor<2x2x2xf32> into tensor<5x2x2xf32>
+  %c1 = tensor.insert_slice %b into %c0[2, 0, 0] [2, 2, 2] [1, 1, 1] : tensor<2x2x2xf32> into tensor<5x2x2xf32>
+  %c2 = tensor.insert_slice %z into %c1[4, 0, 0] [1, 2, 2] [1, 1, 1] : tensor<1x2x2xf32> into tensor<5x2x2xf32>
+  return %c2 : tensor<5x2x2xf32>
+}
