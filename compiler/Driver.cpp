@@ -1,5 +1,6 @@
 // compileModel(): import, the ONNX phase once, the target family's pipeline, then LLVM IR, machine code and header.
 #include "compiler/Driver.h"
+#include "compiler/Progress.h"
 #include "codegen/Passes.h"
 #include "compiler/Diagnostics.h"
 
@@ -58,8 +59,12 @@ uint64_t totalTensorBytes(ModuleOp module) {
   return total;
 }
 
-/// A timer named by a string literal (its address is the timer's identity).
-TimingScope phase(TimingScope &root, const char *name) {
+/// A phase of the compile: a timer named by a string literal (its address is
+/// the timer's identity), and the progress line's phase, spanning shares
+/// [from, to) of a typical compile (densenet121: half in MLIR passes, a quarter
+/// in the LLVM back end).
+TimingScope phase(TimingScope &root, Progress &progress, const char *name, double from, double to) {
+  progress.phase(name, from, to);
   return root.nest(static_cast<const void *>(name), [name] { return std::string(name); });
 }
 
@@ -85,11 +90,12 @@ std::optional<Artifacts> compileModel(const ::onnx::ModelProto &model, const Com
   timing.setDisplayMode(DefaultTimingManager::DisplayMode::Tree);
   timing.setOutput(createOutputStrategy(DefaultTimingManager::OutputFormat::Text, diagnostics));
   TimingScope root = timing.getRootScope();
+  Progress progress(options.progress);
 
   ImportOptions importOptions = options.import;
   importOptions.funcName = options.name + "_impl";
   importOptions.noRuntimeDims = target.family == TargetFamily::Gpu && !options.gpuHostEmulation;
-  TimingScope importTimer = phase(root, "import (ONNX graph to the onnx dialect)");
+  TimingScope importTimer = phase(root, progress, "import (ONNX graph to the onnx dialect)", 0.0, 0.03);
   OwningOpRef<ModuleOp> module = importModel(ctx, model, importOptions);
   importTimer.stop();
   if (!module)
@@ -103,8 +109,9 @@ std::optional<Artifacts> compileModel(const ::onnx::ModelProto &model, const Com
 
   // The ONNX phase runs once; the C signature is read from its result.
   addOnnxPasses(onnxPm);
-  TimingScope onnxTimer = phase(root, "graph passes (onnx dialect)");
+  TimingScope onnxTimer = phase(root, progress, "graph passes (onnx dialect)", 0.03, 0.06);
   onnxPm.enableTiming(onnxTimer);
+  onnxPm.addInstrumentation(progress.passCounter(onnxPm.size()));
   if (failed(onnxPm.run(*module)) || failed(checkTargetTypes(*module, target)))
     return std::nullopt;
   onnxTimer.stop();
@@ -131,8 +138,9 @@ std::optional<Artifacts> compileModel(const ::onnx::ModelProto &model, const Com
     gpu.kernelIndexBits = totalTensorBytes(*module) < (uint64_t(1) << 31) ? 32 : 64;
     addCodegenPasses(pm, target, gpu);
   }
-  TimingScope codegenTimer = phase(root, "lowering and code generation passes (MLIR)");
+  TimingScope codegenTimer = phase(root, progress, "lowering and code generation passes (MLIR)", 0.06, 0.58);
   pm.enableTiming(codegenTimer);
+  pm.addInstrumentation(progress.passCounter(pm.size()));
   if (failed(pm.run(*module)))
     return std::nullopt;
   codegenTimer.stop();
@@ -157,7 +165,7 @@ std::optional<Artifacts> compileModel(const ::onnx::ModelProto &model, const Com
   std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine(target, options.optLevel, error);
   if (!tm)
     return fail("cannot create the target machine: " + error);
-  TimingScope translateTimer = phase(root, "LLVM IR translation");
+  TimingScope translateTimer = phase(root, progress, "LLVM IR translation", 0.58, 0.62);
   llvm::LLVMContext llvmCtx;
   std::unique_ptr<llvm::Module> llvmModule = translateModuleToLLVMIR(*module, llvmCtx, options.name);
   if (!llvmModule)
@@ -170,7 +178,7 @@ std::optional<Artifacts> compileModel(const ::onnx::ModelProto &model, const Com
   else
     addAbiEntryPoints(*llvmModule, artifacts.signature, importOptions.funcName);
   translateTimer.stop();
-  TimingScope optimizeTimer = phase(root, "LLVM optimization");
+  TimingScope optimizeTimer = phase(root, progress, "LLVM optimization", 0.62, 0.77);
   optimizeModule(*llvmModule, *tm, options.optLevel, /*unrollLoops=*/!target.compactCode);
   optimizeTimer.stop();
 
@@ -179,7 +187,7 @@ std::optional<Artifacts> compileModel(const ::onnx::ModelProto &model, const Com
     llvmModule->print(os, nullptr);
     return artifacts;
   }
-  TimingScope machineTimer = phase(root, "machine code (LLVM back end)");
+  TimingScope machineTimer = phase(root, progress, "machine code (LLVM back end)", 0.77, 1.0);
   llvm::SmallString<0> code;
   llvm::raw_svector_ostream codeStream(code);
   if (!emitMachineCode(*llvmModule, *tm, options.phase == Phase::Asm, codeStream))

@@ -29,6 +29,8 @@ struct CompileOptions {
   std::string precision = "fp32"; // GPU: fp32, fp16 or bf16 (tensor cores)
   /// Print each phase's and pass's wall time to the diagnostics stream (--time-phases).
   bool timePhases = false;
+  /// Show the phase and share done on a terminal once the compile passes 2 s.
+  bool progress = false;
 };
 
 /// What a compilation produces.

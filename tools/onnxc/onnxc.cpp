@@ -58,6 +58,8 @@ static cl::opt<std::string> precision("precision",
                                       cl::desc("CUDA: fp32 (default), or tf32/fp16/bf16: matmul and conv operands "
                                                "rounded to that type on the tensor cores, fp32 accumulation"),
                                       cl::init("fp32"), cl::cat(onnxcOptions));
+static cl::opt<bool> quiet("q", cl::desc("Quiet: no progress line on a terminal during long compiles"),
+                           cl::cat(onnxcOptions));
 static cl::opt<bool> timePhases("time-phases",
                                 cl::desc("Print the wall time of each compile phase and pass to stderr"),
                                 cl::init(false), cl::cat(onnxcOptions));
@@ -155,6 +157,7 @@ int main(int argc, char **argv) {
   compile.gpuHostEmulation = gpuHostEmulation;
   compile.precision = precision;
   compile.timePhases = timePhases;
+  compile.progress = !quiet;
   onnxc::ImportOptions &options = compile.import;
   for (const std::string &spec : inputShapes) {
     size_t colon = spec.rfind(':');
