@@ -268,3 +268,18 @@ def LowerLaunches : Pass<"onnxc-lower-launches", "mlir::ModuleOp"> {
 }
 
 #endif // ONNXC_CODEGEN_PASSES_TD
+
+def InsertProfileHooks : Pass<"onnxc-insert-profile-hooks", "mlir::ModuleOp"> {
+  let summary = "Times each kernel through the runtime shim (--profile)";
+  let description = [{
+    In every function, the top-level loop nests and other work ops are grouped
+    into kernels: consecutive ones that come from the same ONNX nodes (their
+    name locations) are one kernel. Each kernel gets
+    `%t = call @onnxc_profile_now()` before it and
+    `call @onnxc_profile_kernel(@name, %t)` after it, where `@name` is a
+    constant string of its node names joined by `+`. Run after the loops exist
+    and before parallel loops are outlined, so the calls stay on the calling
+    thread around each parallel loop.
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect", "mlir::func::FuncDialect"];
+}

@@ -25,7 +25,8 @@ void addLLVMConversionPasses(mlir::OpPassManager &pm, const TargetInfo &target);
 
 /// CPUs (hosted and bare metal): linalg on tensors to the LLVM dialect. Vector
 /// width, register tiles and threads follow `target`.
-void buildCpuCodegenPipeline(mlir::OpPassManager &pm, const TargetInfo &target);
+/// With `profile`, each kernel is timed through the shim (--profile).
+void buildCpuCodegenPipeline(mlir::OpPassManager &pm, const TargetInfo &target, bool profile = false);
 
 /// Choices of the GPU pipeline beyond the target facts.
 struct GpuCodegenOptions {

@@ -136,7 +136,7 @@ std::optional<Artifacts> compileModel(const ::onnx::ModelProto &model, const Com
     gpu.precision = options.precision;
     // 32-bit index arithmetic in kernels while no buffer can reach 2 GiB.
     gpu.kernelIndexBits = totalTensorBytes(*module) < (uint64_t(1) << 31) ? 32 : 64;
-    addCodegenPasses(pm, target, gpu);
+    addCodegenPasses(pm, target, gpu, options.profile);
   }
   TimingScope codegenTimer = phase(root, progress, "lowering and code generation passes (MLIR)", 0.06, 0.58);
   pm.enableTiming(codegenTimer);

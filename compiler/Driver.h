@@ -31,6 +31,8 @@ struct CompileOptions {
   bool timePhases = false;
   /// Show the phase and share done on a terminal once the compile passes 2 s.
   bool progress = false;
+  /// Time each kernel through the shim's onnxc_profile_* hooks (CPU targets).
+  bool profile = false;
 };
 
 /// What a compilation produces.

@@ -54,10 +54,11 @@ void addLinalgPasses(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
-void addCodegenPasses(OpPassManager &pm, const TargetInfo &target, const codegen::GpuCodegenOptions &gpu) {
+void addCodegenPasses(OpPassManager &pm, const TargetInfo &target, const codegen::GpuCodegenOptions &gpu,
+                      bool profile) {
   switch (target.family) {
   case TargetFamily::Cpu:
-    codegen::buildCpuCodegenPipeline(pm, target);
+    codegen::buildCpuCodegenPipeline(pm, target, profile);
     return;
   case TargetFamily::Gpu:
     codegen::buildGpuCodegenPipeline(pm, target, gpu);

@@ -23,9 +23,10 @@ void registerOnnxcPasses();
 void addOnnxPasses(mlir::OpPassManager &pm);
 /// onnx -> linalg on tensors, with elementwise fusion.
 void addLinalgPasses(mlir::OpPassManager &pm);
-/// linalg on tensors -> LLVM dialect, through `target`'s family pipeline.
+/// linalg on tensors -> LLVM dialect, through `target`'s family pipeline;
+/// `profile` times each kernel (CPU targets).
 void addCodegenPasses(mlir::OpPassManager &pm, const TargetInfo &target,
-                      const codegen::GpuCodegenOptions &gpu = {});
+                      const codegen::GpuCodegenOptions &gpu = {}, bool profile = false);
 
 } // namespace onnxc
 

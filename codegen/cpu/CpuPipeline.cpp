@@ -10,7 +10,7 @@ using namespace mlir;
 
 namespace onnxc::codegen {
 
-void buildCpuCodegenPipeline(OpPassManager &pm, const TargetInfo &target) {
+void buildCpuCodegenPipeline(OpPassManager &pm, const TargetInfo &target, bool profile) {
   pm.addNestedPass<func::FuncOp>(createPackWeights());
   addBufferizationPasses(pm, /*fillBordersOnly=*/!target.compactCode);
   pm.addNestedPass<func::FuncOp>(createVectorizeReductions());
@@ -18,6 +18,8 @@ void buildCpuCodegenPipeline(OpPassManager &pm, const TargetInfo &target) {
   addWorkspacePlanningPasses(pm);
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addNestedPass<func::FuncOp>(createApproximateMath());
+  if (profile)
+    pm.addPass(createInsertProfileHooks());
   if (target.hasThreads)
     pm.addPass(createOutlineParallelLoops());
   pm.addPass(createCanonicalizerPass());

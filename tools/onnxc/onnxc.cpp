@@ -60,6 +60,10 @@ static cl::opt<std::string> precision("precision",
                                       cl::init("fp32"), cl::cat(onnxcOptions));
 static cl::opt<bool> quiet("q", cl::desc("Quiet: no progress line on a terminal during long compiles"),
                            cl::cat(onnxcOptions));
+static cl::opt<bool> profileOpt("profile",
+                                cl::desc("Time each kernel at run time through the runtime shim (ONNXC_PROFILE=trace.json, "
+                                         "onnxc_profile_summary()); CPU targets"),
+                                cl::cat(onnxcOptions));
 static cl::opt<bool> timePhases("time-phases",
                                 cl::desc("Print the wall time of each compile phase and pass to stderr"),
                                 cl::init(false), cl::cat(onnxcOptions));
@@ -158,6 +162,9 @@ int main(int argc, char **argv) {
   compile.precision = precision;
   compile.timePhases = timePhases;
   compile.progress = !quiet;
+  compile.profile = profileOpt;
+  if (profileOpt && cuda)
+    return fail("--profile supports the CPU targets only (not --target=cuda)");
   onnxc::ImportOptions &options = compile.import;
   for (const std::string &spec : inputShapes) {
     size_t colon = spec.rfind(':');

@@ -130,6 +130,30 @@ size_t onnxc_elem_bits(int32_t elem_type);
  * packed: ceil(elements * bits / 8); 0 when the type is unknown. */
 size_t onnxc_tensor_bytes(int32_t elem_type, size_t elements);
 
+/* ---- Profiling (objects compiled with --profile) ----------------------- */
+
+/* Generated code: the clock before a kernel (nanoseconds on hosted targets;
+ * the clock set by onnxc_profile_set_clock on bare metal, 0 without one). */
+uint64_t onnxc_profile_now(void);
+
+/* Generated code: one run of kernel `name` (its ONNX nodes joined by '+', a
+ * string constant in the object) that began at `start`. Thread-safe. */
+void onnxc_profile_kernel(const char *name, uint64_t start);
+
+/* Bare metal: the clock onnxc_profile_now reads and its ticks per second, for
+ * example the Cortex-M DWT cycle counter (DWT->CYCCNT) and the core clock. */
+void onnxc_profile_set_clock(uint64_t (*now)(void), uint64_t ticks_per_second);
+
+/* Prints one line per kernel to stdout: calls, total and mean time, share of
+ * the total. Hosted targets also write a Chrome trace (chrome://tracing,
+ * Perfetto), one complete event per kernel run, at exit to the file named by
+ * the environment variable ONNXC_PROFILE when it is set (a file that cannot
+ * be written is skipped silently). */
+void onnxc_profile_summary(void);
+
+/* Forgets every recorded kernel run. */
+void onnxc_profile_reset(void);
+
 /* ---- CUDA shim (libonnxc_cuda_rt; called by generated CUDA objects) --- */
 
 /* One kernel of a compiled model. */
