@@ -283,3 +283,22 @@ def InsertProfileHooks : Pass<"onnxc-insert-profile-hooks", "mlir::ModuleOp"> {
   }];
   let dependentDialects = ["mlir::LLVM::LLVMDialect", "mlir::func::FuncDialect"];
 }
+
+def CountNodeFlops : Pass<"onnxc-count-node-flops", "mlir::ModuleOp"> {
+  let summary = "--report: the arithmetic of each ONNX node's linalg ops";
+  let description = [{
+    On linalg on buffers (before the tiles fuse them), each op's iteration
+    count times the arithmetic and math ops in its body, summed per ONNX node
+    name into the module attribute `onnxc.report.node_flops`.
+  }];
+}
+
+def ReportKernels : Pass<"onnxc-report-kernels", "mlir::ModuleOp"> {
+  let summary = "--report: describes each kernel in a module attribute";
+  let description = [{
+    After the loops exist: per kernel (Kernels.h) its name, nodes, FLOPs (of
+    the nodes it holds most of), the bytes of the buffers it reads and writes,
+    its tile shape (`onnxc.tile`), and whether it is vectorized and parallel,
+    as the module attribute `onnxc.report.kernels`.
+  }];
+}

@@ -25,8 +25,14 @@ void addLLVMConversionPasses(mlir::OpPassManager &pm, const TargetInfo &target);
 
 /// CPUs (hosted and bare metal): linalg on tensors to the LLVM dialect. Vector
 /// width, register tiles and threads follow `target`.
-/// With `profile`, each kernel is timed through the shim (--profile).
-void buildCpuCodegenPipeline(mlir::OpPassManager &pm, const TargetInfo &target, bool profile = false);
+/// Choices of the CPU pipeline beyond the target facts.
+struct CpuCodegenOptions {
+  bool profile = false; // time each kernel through the shim (--profile)
+  bool report = false;  // gather what --report shows (module attributes onnxc.report.*)
+};
+
+void buildCpuCodegenPipeline(mlir::OpPassManager &pm, const TargetInfo &target,
+                             const CpuCodegenOptions &options = {});
 
 /// Choices of the GPU pipeline beyond the target facts.
 struct GpuCodegenOptions {

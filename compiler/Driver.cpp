@@ -1,6 +1,7 @@
 // compileModel(): import, the ONNX phase once, the target family's pipeline, then LLVM IR, machine code and header.
 #include "compiler/Driver.h"
 #include "compiler/Progress.h"
+#include "compiler/Report.h"
 #include "codegen/Passes.h"
 #include "compiler/Diagnostics.h"
 
@@ -136,7 +137,10 @@ std::optional<Artifacts> compileModel(const ::onnx::ModelProto &model, const Com
     gpu.precision = options.precision;
     // 32-bit index arithmetic in kernels while no buffer can reach 2 GiB.
     gpu.kernelIndexBits = totalTensorBytes(*module) < (uint64_t(1) << 31) ? 32 : 64;
-    addCodegenPasses(pm, target, gpu, options.profile);
+    codegen::CpuCodegenOptions cpu;
+    cpu.profile = options.profile;
+    cpu.report = options.report;
+    addCodegenPasses(pm, target, gpu, cpu);
   }
   TimingScope codegenTimer = phase(root, progress, "lowering and code generation passes (MLIR)", 0.06, 0.58);
   pm.enableTiming(codegenTimer);
@@ -144,6 +148,9 @@ std::optional<Artifacts> compileModel(const ::onnx::ModelProto &model, const Com
   if (failed(pm.run(*module)))
     return std::nullopt;
   codegenTimer.stop();
+  ReportData report;
+  if (options.report)
+    readCodegenReport(*module, report);
   if (options.phase <= Phase::LlvmDialect) {
     artifacts.output = printed(*module);
     return artifacts;
@@ -195,6 +202,15 @@ std::optional<Artifacts> compileModel(const ::onnx::ModelProto &model, const Com
   artifacts.output.assign(code.begin(), code.end());
   if (options.phase == Phase::Obj)
     artifacts.header = emitHeader(artifacts.signature);
+  if (options.report) {
+    describeModel(model, report);
+    measureObject(artifacts.output, report);
+    report.signature = artifacts.signature;
+    report.target = target.name;
+    report.onnxcVersion = options.version;
+    report.phaseSeconds = progress.phaseSeconds();
+    artifacts.report = renderReport(report);
+  }
   return artifacts;
 }
 

@@ -33,6 +33,9 @@ struct CompileOptions {
   bool progress = false;
   /// Time each kernel through the shim's onnxc_profile_* hooks (CPU targets).
   bool profile = false;
+  /// Gather what --report shows (Artifacts::report), naming this onnxc version.
+  bool report = false;
+  std::string version;
 };
 
 /// What a compilation produces.
@@ -42,6 +45,8 @@ struct Artifacts {
   /// The C header (Phase::Obj only).
   std::string header;
   ModelSignature signature;
+  /// --report's HTML page (when CompileOptions::report and the object was made).
+  std::string report;
 };
 
 /// Compiles `model` for `target` up to `options.phase`. Errors are printed to

@@ -55,10 +55,10 @@ void addLinalgPasses(OpPassManager &pm) {
 }
 
 void addCodegenPasses(OpPassManager &pm, const TargetInfo &target, const codegen::GpuCodegenOptions &gpu,
-                      bool profile) {
+                      const codegen::CpuCodegenOptions &cpu) {
   switch (target.family) {
   case TargetFamily::Cpu:
-    codegen::buildCpuCodegenPipeline(pm, target, profile);
+    codegen::buildCpuCodegenPipeline(pm, target, cpu);
     return;
   case TargetFamily::Gpu:
     codegen::buildGpuCodegenPipeline(pm, target, gpu);

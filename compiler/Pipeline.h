@@ -23,10 +23,9 @@ void registerOnnxcPasses();
 void addOnnxPasses(mlir::OpPassManager &pm);
 /// onnx -> linalg on tensors, with elementwise fusion.
 void addLinalgPasses(mlir::OpPassManager &pm);
-/// linalg on tensors -> LLVM dialect, through `target`'s family pipeline;
-/// `profile` times each kernel (CPU targets).
+/// linalg on tensors -> LLVM dialect, through `target`'s family pipeline.
 void addCodegenPasses(mlir::OpPassManager &pm, const TargetInfo &target,
-                      const codegen::GpuCodegenOptions &gpu = {}, bool profile = false);
+                      const codegen::GpuCodegenOptions &gpu = {}, const codegen::CpuCodegenOptions &cpu = {});
 
 } // namespace onnxc
 

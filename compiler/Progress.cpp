@@ -49,8 +49,19 @@ void Progress::phase(const char *phaseName, double phaseFrom, double phaseTo) {
   from = phaseFrom;
   to = phaseTo;
   phaseStart = std::chrono::steady_clock::now();
+  starts.push_back({phaseName, phaseStart});
   counted = false;
   within = 0;
+}
+
+std::vector<std::pair<std::string, double>> Progress::phaseSeconds() {
+  std::lock_guard<std::mutex> lock(mutex);
+  std::vector<std::pair<std::string, double>> seconds;
+  for (size_t i = 0; i < starts.size(); ++i) {
+    auto end = i + 1 < starts.size() ? starts[i + 1].second : std::chrono::steady_clock::now();
+    seconds.push_back({starts[i].first, std::chrono::duration<double>(end - starts[i].second).count()});
+  }
+  return seconds;
 }
 
 std::unique_ptr<mlir::PassInstrumentation> Progress::passCounter(size_t total) {

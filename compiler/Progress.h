@@ -10,10 +10,11 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 namespace onnxc {
 
-/// Shows `onnxc: 45% LLVM optimization (3.2 s)` on stderr, redrawn a few times a
+/// Keeps each phase's wall time, and shows `onnxc: 45% LLVM optimization (3.2 s)` on stderr, redrawn a few times a
 /// second, once the compile has run for 2 s; only when enabled and stderr is a
 /// terminal (logs and pipes get nothing). The line is cleared when it ends.
 class Progress {
@@ -25,6 +26,9 @@ public:
 
   /// Enters phase `name`, which spans shares [from, to) of the compile.
   void phase(const char *name, double from, double to);
+  /// Each phase entered so far and its wall time (the last one up to now).
+  std::vector<std::pair<std::string, double>> phaseSeconds();
+
   /// Counts the top-level passes of a pass manager that has `total` of them
   /// as the current phase's share done. (A phase without a counter advances
   /// by its time so far against the pace of the phases before it.)
@@ -41,6 +45,7 @@ private:
   double from = 0, to = 0;
   std::chrono::steady_clock::time_point phaseStart = start;
   bool counted = false; // the phase has a pass counter
+  std::vector<std::pair<std::string, std::chrono::steady_clock::time_point>> starts;
   std::atomic<double> within{0};
   bool stopping = false, drawn = false;
   std::thread thread;

@@ -4,7 +4,7 @@ set -euo pipefail
 PKGS=(
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22 libclang-rt-22-dev
   libprotobuf-dev protobuf-compiler libonnx-dev libonnx-testdata
-  cmake ninja-build ccache googletest libgtest-dev pkg-config dpkg-dev
+  cmake ninja-build ccache googletest libgtest-dev pkg-config dpkg-dev chromium
   python3 python3-numpy python3-onnx python3-torch python3-torchvision
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm make

@@ -1,10 +1,8 @@
 // --profile: a clock read before and a record call after each kernel (group of top-level loop nests of one ONNX node set).
 #include "codegen/Passes.h"
+#include "codegen/common/Kernels.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "llvm/ADT/SetVector.h"
 
 using namespace mlir;
 
@@ -16,41 +14,6 @@ namespace {
 
 constexpr const char *kNow = "onnxc_profile_now";
 constexpr const char *kRecord = "onnxc_profile_kernel";
-/// Longest kernel name kept (a fused block can span many nodes).
-constexpr size_t kMaxNameLength = 240;
-
-/// Adds the ONNX node names in `loc` to `names`: the importer gives each op
-/// loc("node name"(loc("OpType"))); initializers are loc("name"("initializer")).
-void collectNodeNames(Location loc, llvm::SetVector<StringRef> &names) {
-  loc->walk([&](Location l) {
-    if (auto name = dyn_cast<NameLoc>(l))
-      if (auto child = dyn_cast<NameLoc>(name.getChildLoc()); child && child.getName() != "initializer")
-        names.insert(name.getName());
-    return WalkResult::advance();
-  });
-}
-
-/// Whether `op` does work a kernel is made of (not an allocation, a view or a constant).
-bool isWork(Operation &op) {
-  if (auto call = dyn_cast<func::CallOp>(op))
-    return call.getCallee() != kNow && call.getCallee() != kRecord;
-  return op.getNumRegions() > 0 || isa<linalg::LinalgOp, memref::CopyOp>(op);
-}
-
-std::string kernelName(ArrayRef<Operation *> ops) {
-  llvm::SetVector<StringRef> names;
-  for (Operation *op : ops)
-    op->walk([&](Operation *inner) { collectNodeNames(inner->getLoc(), names); });
-  std::string name;
-  for (StringRef n : names) {
-    if (name.size() + n.size() + 1 > kMaxNameLength) {
-      name += "+...";
-      break;
-    }
-    name += (name.empty() ? "" : "+") + n.str();
-  }
-  return name.empty() ? "(unnamed)" : name;
-}
 
 struct InsertProfileHooksPass : impl::InsertProfileHooksBase<InsertProfileHooksPass> {
   void runOnOperation() override {
@@ -74,17 +37,9 @@ struct InsertProfileHooksPass : impl::InsertProfileHooksBase<InsertProfileHooksP
     llvm::StringMap<std::string> globals; // kernel name -> its string's symbol
     for (func::FuncOp f : funcs) {
       for (Block &block : f.getBody()) {
-        // Kernels: runs of work ops with the same node names.
-        SmallVector<std::pair<std::string, SmallVector<Operation *>>> kernels;
-        for (Operation &op : block.without_terminator()) {
-          if (!isWork(op))
-            continue;
-          std::string name = kernelName({&op});
-          if (kernels.empty() || kernels.back().first != name)
-            kernels.push_back({name, {}});
-          kernels.back().second.push_back(&op);
-        }
-        for (auto &[name, ops] : kernels) {
+        for (Kernel &kernel : kernelsOf(block)) {
+          const std::string &name = kernel.name;
+          ArrayRef<Operation *> ops = kernel.ops;
           std::string &symbol = globals[name];
           if (symbol.empty()) {
             symbol = "__onnxc_kernel_name_" + std::to_string(count++);

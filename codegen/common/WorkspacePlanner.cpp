@@ -1,6 +1,7 @@
 // The workspace planner pass: every buffer becomes a view into one caller-provided workspace.
 #include "codegen/common/MemoryPlan.h"
 #include "codegen/Passes.h"
+#include "codegen/common/Kernels.h"
 #include "target/TargetInfo.h"
 
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -62,6 +63,31 @@ struct PlanWorkspacePass : impl::PlanWorkspaceBase<PlanWorkspacePass> {
     module->setAttr(kWorkspaceSizeAttr, IntegerAttr::get(IntegerType::get(&getContext(), 64), total));
   }
 
+  /// Keeps the plan of the function with the most buffers as module
+  /// attributes for --report: [first use, last use, bytes, offset] per buffer
+  /// (program points are the function's top-level ops), and its node names.
+  void recordPlan(func::FuncOp func, ArrayRef<memref::AllocOp> allocs, const std::vector<BufferRequest> &requests,
+                  const MemoryPlan &plan, int64_t points) {
+    ModuleOp module = getOperation();
+    auto previous = module->getAttrOfType<DenseI64ArrayAttr>(kReportBuffersAttr);
+    if (previous && previous.size() >= (int64_t)requests.size() * 4)
+      return;
+    Builder b(func.getContext());
+    SmallVector<int64_t> flat;
+    SmallVector<Attribute> names;
+    for (size_t i = 0; i < allocs.size(); ++i) {
+      flat.append({requests[i].start, requests[i].end, requests[i].size, plan.offsets[i]});
+      std::string name;
+      memref::AllocOp alloc = allocs[i];
+      for (StringRef n : nodeNamesOf({alloc.getOperation()}))
+        name += (name.empty() ? "" : "+") + n.str();
+      names.push_back(b.getStringAttr(name));
+    }
+    module->setAttr(kReportBuffersAttr, b.getDenseI64ArrayAttr(flat));
+    module->setAttr(kReportBufferNamesAttr, b.getArrayAttr(names));
+    module->setAttr(kReportPointsAttr, b.getI64IntegerAttr(points));
+  }
+
   LogicalResult planFunction(func::FuncOp func, int64_t &total) {
     Block &entry = func.getBody().front();
     SmallVector<memref::AllocOp> allocs;
@@ -102,6 +128,7 @@ struct PlanWorkspacePass : impl::PlanWorkspaceBase<PlanWorkspacePass> {
       requests.push_back({start, end, byteSize(alloc.getType())});
     }
     MemoryPlan plan = planMemory(requests, alignment > 0 ? alignment : targetOf(func).workspaceAlign);
+    recordPlan(func, allocs, requests, plan, index);
 
     OpBuilder b(func.getContext());
     auto wsType = MemRefType::get({plan.totalSize}, b.getI8Type());

@@ -10,15 +10,19 @@ using namespace mlir;
 
 namespace onnxc::codegen {
 
-void buildCpuCodegenPipeline(OpPassManager &pm, const TargetInfo &target, bool profile) {
+void buildCpuCodegenPipeline(OpPassManager &pm, const TargetInfo &target, const CpuCodegenOptions &options) {
   pm.addNestedPass<func::FuncOp>(createPackWeights());
   addBufferizationPasses(pm, /*fillBordersOnly=*/!target.compactCode);
+  if (options.report)
+    pm.addPass(createCountNodeFlops());
   pm.addNestedPass<func::FuncOp>(createVectorizeReductions());
   pm.addNestedPass<func::FuncOp>(createVectorizeElementwise());
   addWorkspacePlanningPasses(pm);
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addNestedPass<func::FuncOp>(createApproximateMath());
-  if (profile)
+  if (options.report)
+    pm.addPass(createReportKernels());
+  if (options.profile)
     pm.addPass(createInsertProfileHooks());
   if (target.hasThreads)
     pm.addPass(createOutlineParallelLoops());

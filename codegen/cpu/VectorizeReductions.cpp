@@ -11,6 +11,7 @@
 // target has threads. Width and accumulator count are the target's (module
 // attribute onnxc.target): 0 vector bits give scalar tiles in FP registers.
 #include "codegen/Passes.h"
+#include "codegen/common/Kernels.h"
 #include "codegen/cpu/ReductionTiles.h"
 #include "codegen/cpu/VectorBody.h"
 #include "target/TargetInfo.h"
@@ -681,6 +682,15 @@ private:
   bool shareTiles = false; // the tiles run as one parallel loop (threads and enough work)
 };
 
+/// Names the tile shape on the loops in [first, end) (for --report).
+void markTiles(Operation *first, Operation *end, const TilePlan &plan) {
+  std::string shape = std::to_string(plan.rowTile) + " rows x " + std::to_string(plan.laneVectors) + " x " +
+                      std::to_string(plan.width) + " lanes";
+  for (Operation *op = first; op && op != end; op = op->getNextNode())
+    if (op->getNumRegions())
+      op->setAttr(kTileAttr, StringAttr::get(op->getContext(), shape));
+}
+
 struct VectorizeReductionsPass : impl::VectorizeReductionsBase<VectorizeReductionsPass> {
   using VectorizeReductionsBase::VectorizeReductionsBase;
   void runOnOperation() override {
@@ -710,7 +720,9 @@ struct VectorizeReductionsPass : impl::VectorizeReductionsBase<VectorizeReductio
       if (target.compactCode)
         padded = unpadInputs(op, fusion.deadAfter);
       OpBuilder b(op);
+      Operation *before = op->getPrevNode();
       TileEmitter(op, *plan, fusion, minParallelWork, target.hasThreads, padded).emit(b);
+      markTiles(before ? before->getNextNode() : &op->getBlock()->front(), op, *plan);
       Value buffer = op.getDpsInitOperand(0)->get();
       op.erase();
       for (Operation *dead : fusion.deadAfter)

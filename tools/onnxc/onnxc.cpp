@@ -64,6 +64,10 @@ static cl::opt<bool> profileOpt("profile",
                                 cl::desc("Time each kernel at run time through the runtime shim (ONNXC_PROFILE=trace.json, "
                                          "onnxc_profile_summary()); CPU targets"),
                                 cl::cat(onnxcOptions));
+static cl::opt<std::string> reportFile("report",
+                                       cl::desc("Write an HTML report (kernels, memory plan, sizes, phase times) to "
+                                                "FILE.html; needs an object (-o OUT.o)"),
+                                       cl::value_desc("FILE.html"), cl::init(""), cl::cat(onnxcOptions));
 static cl::opt<bool> timePhases("time-phases",
                                 cl::desc("Print the wall time of each compile phase and pass to stderr"),
                                 cl::init(false), cl::cat(onnxcOptions));
@@ -163,6 +167,20 @@ int main(int argc, char **argv) {
   compile.timePhases = timePhases;
   compile.progress = !quiet;
   compile.profile = profileOpt;
+  compile.version = ONNXC_VERSION;
+  // The report file opens before compiling: a path that cannot be written fails now.
+  std::unique_ptr<ToolOutputFile> report;
+  if (!reportFile.empty()) {
+    if (phase != onnxc::Phase::Obj)
+      return fail("--report needs an object file (no --emit, or --emit=obj)");
+    if (cuda)
+      return fail("--report supports the CPU targets only (not --target=cuda)");
+    std::string error;
+    report = mlir::openOutputFile(reportFile, &error);
+    if (!report)
+      return fail("cannot write the report: " + error);
+    compile.report = true;
+  }
   if (profileOpt && cuda)
     return fail("--profile supports the CPU targets only (not --target=cuda)");
   onnxc::ImportOptions &options = compile.import;
@@ -271,5 +289,9 @@ int main(int argc, char **argv) {
     headerFile->keep();
   }
   output->keep();
+  if (report) {
+    report->os() << artifacts->report;
+    report->keep();
+  }
   return 0;
 }
