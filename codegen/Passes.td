@@ -56,6 +56,8 @@ def PlanWorkspace : Pass<"onnxc-plan-workspace", "mlir::ModuleOp"> {
   let options = [
     Option<"alignment", "alignment", "int64_t", "0",
            "byte alignment of each buffer (0: the target's workspace alignment)">,
+    Option<"recordPlan", "record-plan", "bool", "false",
+           "keep the plan as onnxc.report.* module attributes (--report)">,
   ];
   let dependentDialects = ["mlir::memref::MemRefDialect", "mlir::arith::ArithDialect"];
 }

@@ -16,8 +16,9 @@ namespace onnxc::codegen {
 /// fill kernel per buffer suits GPUs; bare metal drops the padded buffer).
 void addBufferizationPasses(mlir::OpPassManager &pm, bool fillBordersOnly = false);
 
-/// Every remaining static buffer into the caller's workspace (every family).
-void addWorkspacePlanningPasses(mlir::OpPassManager &pm);
+/// Every remaining static buffer into the caller's workspace (every family);
+/// with `recordPlan`, the plan stays as module attributes for --report.
+void addWorkspacePlanningPasses(mlir::OpPassManager &pm, bool recordPlan = false);
 
 /// Loops, vectors, memrefs, arith, math, func and cf to the LLVM dialect with
 /// bare-pointer arguments and the target's index width.

@@ -30,7 +30,11 @@ void addBufferizationPasses(OpPassManager &pm, bool fillBordersOnly) {
   pm.addPass(createCanonicalizerPass());
 }
 
-void addWorkspacePlanningPasses(OpPassManager &pm) { pm.addPass(createPlanWorkspace()); }
+void addWorkspacePlanningPasses(OpPassManager &pm, bool recordPlan) {
+  PlanWorkspaceOptions options;
+  options.recordPlan = recordPlan;
+  pm.addPass(createPlanWorkspace(options));
+}
 
 void addLLVMConversionPasses(OpPassManager &pm, const TargetInfo &target) {
   // Upstream passes that build their own type converter get the width

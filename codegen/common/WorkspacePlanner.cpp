@@ -66,7 +66,7 @@ struct PlanWorkspacePass : impl::PlanWorkspaceBase<PlanWorkspacePass> {
   /// Keeps the plan of the function with the most buffers as module
   /// attributes for --report: [first use, last use, bytes, offset] per buffer
   /// (program points are the function's top-level ops), and its node names.
-  void recordPlan(func::FuncOp func, ArrayRef<memref::AllocOp> allocs, const std::vector<BufferRequest> &requests,
+  void keepPlan(func::FuncOp func, ArrayRef<memref::AllocOp> allocs, const std::vector<BufferRequest> &requests,
                   const MemoryPlan &plan, int64_t points) {
     ModuleOp module = getOperation();
     auto previous = module->getAttrOfType<DenseI64ArrayAttr>(kReportBuffersAttr);
@@ -128,7 +128,8 @@ struct PlanWorkspacePass : impl::PlanWorkspaceBase<PlanWorkspacePass> {
       requests.push_back({start, end, byteSize(alloc.getType())});
     }
     MemoryPlan plan = planMemory(requests, alignment > 0 ? alignment : targetOf(func).workspaceAlign);
-    recordPlan(func, allocs, requests, plan, index);
+    if (recordPlan)
+      keepPlan(func, allocs, requests, plan, index);
 
     OpBuilder b(func.getContext());
     auto wsType = MemRefType::get({plan.totalSize}, b.getI8Type());

@@ -17,7 +17,7 @@ void buildCpuCodegenPipeline(OpPassManager &pm, const TargetInfo &target, const 
     pm.addPass(createCountNodeFlops());
   pm.addNestedPass<func::FuncOp>(createVectorizeReductions());
   pm.addNestedPass<func::FuncOp>(createVectorizeElementwise());
-  addWorkspacePlanningPasses(pm);
+  addWorkspacePlanningPasses(pm, options.report);
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addNestedPass<func::FuncOp>(createApproximateMath());
   if (options.report)

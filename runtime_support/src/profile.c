@@ -92,6 +92,10 @@ static void write_trace(void) {
     fputs("\n]}\n", f);
     fclose(f);
   }
+  free(g_events); /* the process is ending: nothing is recorded after this */
+  g_events = NULL;
+  g_num_events = g_cap_events = 0;
+  g_trace_state = -1;
   UNLOCK();
 }
 

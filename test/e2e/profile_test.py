@@ -35,6 +35,7 @@ int main(int argc, char **argv) {
   }
   fwrite(out, sizeof(float), 12, stdout);
   if (summary) onnxc_profile_summary();
+  free(ws);
   return 0;
 }
 '''

@@ -18,7 +18,7 @@
 // AVX512-COUNT-8: arith.addf {{.*}} fastmath<contract> : vector<16xf32>
 // AVX512: scf.yield
 // AVX512-COUNT-8: vector.transfer_write {{.*}} : vector<16xf32>, memref<16x64xf32>
-// AVX512: } {onnxc.parallel}
+// AVX512: } {onnxc.parallel, onnxc.tile = "8 rows x 3 x 16 lanes"}
 // NEON-LABEL: func @matmul
 // NEON: vector.transfer_read {{.*}} : memref<32x64xf32>, vector<4xf32>
 // NEON: arith.mulf {{.*}} : vector<4xf32>
@@ -47,7 +47,7 @@ func.func @matmul(%a: memref<16x32xf32>, %b: memref<32x64xf32>, %c: memref<16x64
 // AVX512: vector.transfer_write {{.*}} {in_bounds = [true]} : vector<16xf32>, memref<20x40xf32>
 // AVX512: } else {
 // AVX512: vector.transfer_write {{.*}} : vector<16xf32>, memref<20x40xf32>
-// AVX512: } {onnxc.parallel}
+// AVX512: } {onnxc.parallel, onnxc.tile = "10 rows x 2 x 16 lanes"}
 func.func @tile_grid(%a: memref<20x64xf32>, %b: memref<64x40xf32>, %c: memref<20x40xf32>) {
   linalg.generic {indexing_maps = [#lhs, #rhs, #out],
                   iterator_types = ["parallel", "reduction", "parallel"]}
@@ -74,7 +74,7 @@ func.func @tile_grid(%a: memref<20x64xf32>, %b: memref<64x40xf32>, %c: memref<20
 // AVX512: vector.transfer_read {{.*}} : memref<1x1x8x34x34xf32>, vector<16xf32>
 // AVX512: arith.mulf {{.*}} : vector<16xf32>
 // AVX512: vector.transfer_write {{.*}} : vector<16xf32>, memref<1x1x16x32x32xf32>
-// AVX512: } {onnxc.parallel}
+// AVX512: } {onnxc.parallel, onnxc.tile = "8 rows x 2 x 16 lanes"}
 func.func @conv3x3(%w: memref<1x8x3x3x16xf32>, %x: memref<1x1x8x34x34xf32>, %y: memref<1x1x16x32x32xf32>) {
   linalg.generic {indexing_maps = [#cw, #cx, #cy],
                   iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel",
