@@ -37,6 +37,9 @@ function(onnxc_add_model target)
   endif()
   list(APPEND flags ${ARG_OPTIONS})
 
+  if(NOT TARGET onnxc::compiler)
+    message(FATAL_ERROR "onnxc_add_model(${target}): this onnxc install has no compiler (bin/onnxc)")
+  endif()
   # The check: import the model with the same flags (fast; writes nothing).
   get_target_property(onnxc_exe onnxc::compiler IMPORTED_LOCATION)
   execute_process(COMMAND "${onnxc_exe}" "${model}" ${flags} --emit=onnx -o /dev/null
