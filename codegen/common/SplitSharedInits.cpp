@@ -1,4 +1,4 @@
-// Gives every destination-passing op its own tensor.empty / linalg.fill init (CSE merges identical ones).
+// Gives every destination-passing op its own tensor.empty / constant fill init (CSE merges identical ones).
 //
 // One merged init shared by many ops bufferizes to one buffer that lives from
 // the first op to the last, so the workspace planner cannot reuse its bytes
@@ -8,6 +8,7 @@
 
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/Transforms/RegionUtils.h"
 
 using namespace mlir;
 
@@ -18,13 +19,24 @@ namespace onnxc::codegen {
 namespace {
 
 /// Whether `op` is an init worth cloning: an empty tensor, or a fill of one
-/// with a constant.
+/// from constants (linalg.fill, or an all-parallel generic such as a bias
+/// broadcast that reads only constants and not its output).
 bool isClonableInit(Operation *op) {
   if (isa<tensor::EmptyOp>(op))
     return true;
-  auto fill = dyn_cast<linalg::FillOp>(op);
-  return fill && fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>() &&
-         matchPattern(fill.getInputs()[0], m_Constant());
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  if (!linalgOp || linalgOp.getNumDpsInits() != 1 || linalgOp.getNumReductionLoops() ||
+      !linalgOp.getDpsInits()[0].getDefiningOp<tensor::EmptyOp>() ||
+      !llvm::all_of(linalgOp.getDpsInputs(), [](Value v) { return matchPattern(v, m_Constant()); }))
+    return false;
+  if (isa<linalg::FillOp>(op))
+    return true;
+  auto generic = dyn_cast<linalg::GenericOp>(op);
+  if (!generic || !generic.getRegionOutputArgs()[0].use_empty())
+    return false;
+  SetVector<Value> captured;
+  getUsedValuesDefinedAbove(generic.getRegion(), captured);
+  return llvm::all_of(captured, [](Value v) { return matchPattern(v, m_Constant()); });
 }
 
 struct SplitSharedInitsPass : impl::SplitSharedInitsBase<SplitSharedInitsPass> {
@@ -49,12 +61,13 @@ struct SplitSharedInitsPass : impl::SplitSharedInitsBase<SplitSharedInitsPass> {
       for (OpOperand *use : uses) {
         OpBuilder b(use->getOwner());
         IRMapping map;
-        if (auto fill = dyn_cast<linalg::FillOp>(init))
-          map.map(fill.getOutputs()[0], b.clone(*fill.getOutputs()[0].getDefiningOp())->getResult(0));
+        if (auto fill = dyn_cast<linalg::LinalgOp>(init))
+          map.map(fill.getDpsInits()[0], b.clone(*fill.getDpsInits()[0].getDefiningOp())->getResult(0));
         use->set(b.clone(*init, map)->getResult(0));
       }
       if (init->use_empty()) {
-        Operation *empty = isa<linalg::FillOp>(init) ? init->getOperand(1).getDefiningOp() : nullptr;
+        auto fill = dyn_cast<linalg::LinalgOp>(init);
+        Operation *empty = fill ? fill.getDpsInits()[0].getDefiningOp() : nullptr;
         init->erase();
         if (empty && empty->use_empty())
           empty->erase();

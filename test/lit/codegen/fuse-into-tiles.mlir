@@ -89,3 +89,50 @@ func.func @conv_relu_into_padded(%x: memref<1x1x8x4x32xf32>, %out: memref<1x16x6
   memref.copy %padded, %out : memref<1x16x6x34xf32> to memref<1x16x6x34xf32>
   return
 }
+
+// Tests that an activation reading a 1x1 conv's flattened-pixel result through
+// a chain of reshapes (to 1-D, then to NCHW) still fuses: it is rebuilt in the
+// conv's shape, its output (a channel slice of a concat buffer) reshaped
+// instead, and the tiles store into that slice.
+#w11 = affine_map<(n, g, m, p, c) -> (g, c, m)>
+#x11 = affine_map<(n, g, m, p, c) -> (n, g, c, p)>
+#y11 = affine_map<(n, g, m, p, c) -> (n, g, m, p)>
+#y4 = affine_map<(n, g, m, p) -> (n, g, m, p)>
+// CHECK-LABEL: func @conv1x1_reshaped_relu_into_concat
+// CHECK-NOT: memref.alloc
+// CHECK: %[[SLICE:.*]] = memref.subview %{{.*}}[0, 8, 0, 0] [1, 16, 4, 8]
+// CHECK: %[[FLAT:.*]] = memref.collapse_shape %[[SLICE]] {{\[}}[0], [1], [2, 3]]
+// CHECK: %[[VIEW:.*]] = memref.expand_shape %[[FLAT]] {{\[}}[0], [1, 2], [3]]
+// CHECK-NOT: linalg.generic
+// CHECK: arith.maximumf {{.*}} : vector<16xf32>
+// CHECK: vector.transfer_write {{.*}}, %[[VIEW]]
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @conv1x1_reshaped_relu_into_concat(%x: memref<1x1x8x32xf32>, %out: memref<1x24x4x8xf32>) {
+  %w = memref.get_global @w : memref<1x8x16xf32>
+  %acc = memref.alloc() : memref<1x1x16x32xf32>
+  %zero = arith.constant 0.0 : f32
+  linalg.generic {indexing_maps = [#y4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      outs(%acc : memref<1x1x16x32xf32>) {
+  ^bb0(%o: f32):
+    linalg.yield %zero : f32
+  }
+  linalg.generic {indexing_maps = [#w11, #x11, #y11],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%w, %x : memref<1x8x16xf32>, memref<1x1x8x32xf32>) outs(%acc : memref<1x1x16x32xf32>) {
+  ^bb0(%a: f32, %v: f32, %s: f32):
+    %p = arith.mulf %a, %v fastmath<contract> : f32
+    %r = arith.addf %s, %p fastmath<contract> : f32
+    linalg.yield %r : f32
+  }
+  %flat = memref.collapse_shape %acc [[0, 1, 2, 3]] : memref<1x1x16x32xf32> into memref<512xf32>
+  %nchw = memref.expand_shape %flat [[0, 1, 2, 3]] output_shape [1, 16, 4, 8] : memref<512xf32> into memref<1x16x4x8xf32>
+  %slice = memref.subview %out[0, 8, 0, 0] [1, 16, 4, 8] [1, 1, 1, 1] : memref<1x24x4x8xf32> to memref<1x16x4x8xf32, strided<[768, 32, 8, 1], offset: 256>>
+  linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%nchw : memref<1x16x4x8xf32>) outs(%slice : memref<1x16x4x8xf32, strided<[768, 32, 8, 1], offset: 256>>) {
+  ^bb0(%in: f32, %o: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  }
+  return
+}
