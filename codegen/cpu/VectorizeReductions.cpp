@@ -231,6 +231,9 @@ bool lanesAddressable(ArrayRef<Access> accesses, int64_t lane) {
   });
 }
 
+/// Weights above this size are split between two threads (emitTileGrid).
+constexpr int64_t kSplitWeightBytes = 1 << 20;
+
 /// Emits the tiled, vectorized loop nest of one reduction (and its fused ops).
 class TileEmitter {
 public:
@@ -350,30 +353,52 @@ private:
   /// tiles, then row tiles: the order of the nested loops), each tile's shape
   /// chosen by its position, so each thread gets an equal share of tiles
   /// however few one axis has (squeezenet's classifier has 5 full lane tiles).
+  /// When the weights (inputs no outer axis indexes) exceed kSplitWeightBytes,
+  /// the lane tiles come in two parts, each walked outer-point first: two
+  /// threads then each read about half of the weights (resnet's last stage
+  /// streams 9 MiB per conv), while one thread still meets each lane tile's
+  /// weights once per outer point, as in the plain order.
   void emitTileGrid(OpBuilder &b) {
     int64_t laneTile = plan.width * plan.laneVectors, laneExtent = plan.extents[plan.lane];
     int64_t fullLanes = laneExtent / laneTile, restLanes = laneExtent % laneTile;
     int64_t rowExtent = plan.row >= 0 ? plan.extents[plan.row] : 1, rowTile = plan.row >= 0 ? plan.rowTile : 1;
     int64_t fullRows = rowExtent / rowTile, restRows = rowExtent % rowTile;
-    SmallVector<int64_t> counts;
+    int64_t outerPoints = 1;
     for (int64_t d : outer)
-      counts.push_back(plan.extents[d]);
-    counts.push_back(fullLanes + (restLanes ? 1 : 0));
-    counts.push_back(fullRows + (restRows ? 1 : 0));
-    int64_t total = 1;
-    for (int64_t c : counts)
-      total *= c;
-    loop(b, total, [&](OpBuilder &nb, Value iv) {
-      SmallVector<Value> at;
-      int64_t stride = total;
-      for (int64_t c : counts) {
-        stride /= c;
-        AffineExpr s0 = nb.getAffineSymbolExpr(0);
-        at.push_back(affine::AffineApplyOp::create(nb, loc, AffineMap::get(0, 1, s0.floorDiv(stride) % c), iv));
+      outerPoints *= plan.extents[d];
+    int64_t laneTiles = fullLanes + (restLanes ? 1 : 0), rowTiles = fullRows + (restRows ? 1 : 0);
+    int64_t parts = outerPoints > 1 && laneTiles > 1 && weightBytes() > kSplitWeightBytes ? 2 : 1;
+    int64_t firstPartLanes = llvm::divideCeil(laneTiles, parts);
+    loop(b, outerPoints * laneTiles * rowTiles, [&](OpBuilder &nb, Value iv) {
+      // Tile iv of part p (lane tiles [first, first + count)) is at
+      // (outer, lane, row) = (j / (count * rowTiles), first + j / rowTiles % count, j % rowTiles)
+      // with j = iv - outerPoints * first * rowTiles.
+      auto position = [&](int64_t first, int64_t count) {
+        AffineExpr j = nb.getAffineSymbolExpr(0) - outerPoints * first * rowTiles;
+        auto apply = [&](AffineExpr e) {
+          return affine::AffineApplyOp::create(nb, loc, AffineMap::get(0, 1, e), iv).getResult();
+        };
+        Value outerAt = outerPoints > 1 ? apply(j.floorDiv(count * rowTiles)) : index(nb, 0);
+        Value laneAt = apply(j.floorDiv(rowTiles) % count + first);
+        return SmallVector<Value>{outerAt, laneAt, apply(j % rowTiles)};
+      };
+      SmallVector<Value> at = position(0, firstPartLanes);
+      if (parts == 2) {
+        SmallVector<Value> second = position(firstPartLanes, laneTiles - firstPartLanes);
+        Value inFirst = arith::CmpIOp::create(nb, loc, arith::CmpIPredicate::ult, iv,
+                                              index(nb, outerPoints * firstPartLanes * rowTiles));
+        for (auto [x, y] : llvm::zip(at, second))
+          x = arith::SelectOp::create(nb, loc, inFirst, x, y);
       }
-      for (auto [i, d] : llvm::enumerate(outer))
-        dims[d] = at[i];
-      Value laneAt = at[outer.size()], rowAt = at[outer.size() + 1];
+      // The outer point's index along each outer axis, last axis fastest.
+      int64_t stride = outerPoints;
+      for (int64_t d : outer) {
+        stride /= plan.extents[d];
+        AffineExpr s0 = nb.getAffineSymbolExpr(0);
+        dims[d] = affine::AffineApplyOp::create(nb, loc, AffineMap::get(0, 1, s0.floorDiv(stride) % plan.extents[d]),
+                                                at[0]);
+      }
+      Value laneAt = at[1], rowAt = at[2];
       Value laneBase = scaled(nb, laneAt, laneTile, 0);
       Value rowBase = plan.row >= 0 ? scaled(nb, rowAt, rowTile, 0) : Value();
       auto byRows = [&](OpBuilder &lb, bool lastLanes) {
@@ -384,6 +409,19 @@ private:
       };
       branch(nb, laneAt, fullLanes, restLanes, byRows);
     }, /*parallel=*/true);
+  }
+
+  /// Bytes of the inputs that no outer axis of more than one point indexes (a conv's weights).
+  int64_t weightBytes() {
+    int64_t bytes = 0;
+    for (const Access &a : inputs) {
+      if (!a.mem || llvm::any_of(outer, [&](int64_t d) { return plan.extents[d] > 1 && usesDim(a.map, d); }))
+        continue;
+      auto t = cast<MemRefType>(a.mem.getType());
+      if (t.hasStaticShape())
+        bytes += t.getNumElements() * t.getElementTypeBitWidth() / 8;
+    }
+    return bytes;
   }
 
   /// `body(last)` for tile `at` of `full` whole tiles and a last partial one
