@@ -231,8 +231,28 @@ bool lanesAddressable(ArrayRef<Access> accesses, int64_t lane) {
   });
 }
 
-/// Weights above this size are split between two threads (emitTileGrid).
-constexpr int64_t kSplitWeightBytes = 1 << 20;
+/// Weights above this size stream through the cache once per tile row
+/// unless emitWeightStreaming reorders the tiles (about an L2 cache).
+constexpr int64_t kStreamedWeightBytes = 1 << 20;
+/// The weights of one lane tile and reduction block (a quarter of an L2
+/// cache, the rest holding the activations they meet).
+constexpr int64_t kBlockWeightBytes = 256 << 10;
+
+/// The buffer a view (subview, reshape, cast) looks into.
+Value rootOf(Value v) {
+  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+    v = view.getViewSource();
+  return v;
+}
+
+/// A range of the outermost reduction axis for one pass over a tile; `first`
+/// starts from the prologue (else from the partial sums in the result), `last`
+/// applies the epilogue (else stores raw partial sums).
+struct ReductionBlock {
+  Value start;
+  int64_t size = 0;
+  bool first = true, last = true;
+};
 
 /// Emits the tiled, vectorized loop nest of one reduction (and its fused ops).
 class TileEmitter {
@@ -264,6 +284,8 @@ public:
       dims[d] = index(b, 0);
     }
     innermostLongestReduction(reductions, [&](int64_t d) { return plan.extents[d]; });
+    if (streamsWeights())
+      return emitWeightStreaming(b);
     if (shareTiles)
       return emitTileGrid(b);
     emitOuter(b, 0);
@@ -353,52 +375,30 @@ private:
   /// tiles, then row tiles: the order of the nested loops), each tile's shape
   /// chosen by its position, so each thread gets an equal share of tiles
   /// however few one axis has (squeezenet's classifier has 5 full lane tiles).
-  /// When the weights (inputs no outer axis indexes) exceed kSplitWeightBytes,
-  /// the lane tiles come in two parts, each walked outer-point first: two
-  /// threads then each read about half of the weights (resnet's last stage
-  /// streams 9 MiB per conv), while one thread still meets each lane tile's
-  /// weights once per outer point, as in the plain order.
   void emitTileGrid(OpBuilder &b) {
     int64_t laneTile = plan.width * plan.laneVectors, laneExtent = plan.extents[plan.lane];
     int64_t fullLanes = laneExtent / laneTile, restLanes = laneExtent % laneTile;
     int64_t rowExtent = plan.row >= 0 ? plan.extents[plan.row] : 1, rowTile = plan.row >= 0 ? plan.rowTile : 1;
     int64_t fullRows = rowExtent / rowTile, restRows = rowExtent % rowTile;
-    int64_t outerPoints = 1;
+    SmallVector<int64_t> counts;
     for (int64_t d : outer)
-      outerPoints *= plan.extents[d];
-    int64_t laneTiles = fullLanes + (restLanes ? 1 : 0), rowTiles = fullRows + (restRows ? 1 : 0);
-    int64_t parts = outerPoints > 1 && laneTiles > 1 && weightBytes() > kSplitWeightBytes ? 2 : 1;
-    int64_t firstPartLanes = llvm::divideCeil(laneTiles, parts);
-    loop(b, outerPoints * laneTiles * rowTiles, [&](OpBuilder &nb, Value iv) {
-      // Tile iv of part p (lane tiles [first, first + count)) is at
-      // (outer, lane, row) = (j / (count * rowTiles), first + j / rowTiles % count, j % rowTiles)
-      // with j = iv - outerPoints * first * rowTiles.
-      auto position = [&](int64_t first, int64_t count) {
-        AffineExpr j = nb.getAffineSymbolExpr(0) - outerPoints * first * rowTiles;
-        auto apply = [&](AffineExpr e) {
-          return affine::AffineApplyOp::create(nb, loc, AffineMap::get(0, 1, e), iv).getResult();
-        };
-        Value outerAt = outerPoints > 1 ? apply(j.floorDiv(count * rowTiles)) : index(nb, 0);
-        Value laneAt = apply(j.floorDiv(rowTiles) % count + first);
-        return SmallVector<Value>{outerAt, laneAt, apply(j % rowTiles)};
-      };
-      SmallVector<Value> at = position(0, firstPartLanes);
-      if (parts == 2) {
-        SmallVector<Value> second = position(firstPartLanes, laneTiles - firstPartLanes);
-        Value inFirst = arith::CmpIOp::create(nb, loc, arith::CmpIPredicate::ult, iv,
-                                              index(nb, outerPoints * firstPartLanes * rowTiles));
-        for (auto [x, y] : llvm::zip(at, second))
-          x = arith::SelectOp::create(nb, loc, inFirst, x, y);
-      }
-      // The outer point's index along each outer axis, last axis fastest.
-      int64_t stride = outerPoints;
-      for (int64_t d : outer) {
-        stride /= plan.extents[d];
+      counts.push_back(plan.extents[d]);
+    counts.push_back(fullLanes + (restLanes ? 1 : 0));
+    counts.push_back(fullRows + (restRows ? 1 : 0));
+    int64_t total = 1;
+    for (int64_t c : counts)
+      total *= c;
+    loop(b, total, [&](OpBuilder &nb, Value iv) {
+      SmallVector<Value> at;
+      int64_t stride = total;
+      for (int64_t c : counts) {
+        stride /= c;
         AffineExpr s0 = nb.getAffineSymbolExpr(0);
-        dims[d] = affine::AffineApplyOp::create(nb, loc, AffineMap::get(0, 1, s0.floorDiv(stride) % plan.extents[d]),
-                                                at[0]);
+        at.push_back(affine::AffineApplyOp::create(nb, loc, AffineMap::get(0, 1, s0.floorDiv(stride) % c), iv));
       }
-      Value laneAt = at[1], rowAt = at[2];
+      for (auto [i, d] : llvm::enumerate(outer))
+        dims[d] = at[i];
+      Value laneAt = at[outer.size()], rowAt = at[outer.size() + 1];
       Value laneBase = scaled(nb, laneAt, laneTile, 0);
       Value rowBase = plan.row >= 0 ? scaled(nb, rowAt, rowTile, 0) : Value();
       auto byRows = [&](OpBuilder &lb, bool lastLanes) {
@@ -409,6 +409,79 @@ private:
       };
       branch(nb, laneAt, fullLanes, restLanes, byRows);
     }, /*parallel=*/true);
+  }
+
+  /// Weights too big for the cache (see streamsWeights): lane tiles outermost
+  /// (the parallel loop with threads, so each thread reads only its lane
+  /// tiles' weights), then blocks of the outermost reduction axis small enough
+  /// that a lane tile's weights of one block stay in L2 while every outer
+  /// point and row tile reuses them. Blocks before the last store raw partial
+  /// sums in the result, which the next block reads back.
+  void emitWeightStreaming(OpBuilder &b) {
+    int64_t laneTile = plan.width * plan.laneVectors, laneExtent = plan.extents[plan.lane];
+    int64_t fullLanes = laneExtent / laneTile, restLanes = laneExtent % laneTile;
+    int64_t d0 = reductions.front(), blockSize = reductionBlock(), blocks = plan.extents[d0] / blockSize;
+    loop(b, fullLanes + (restLanes ? 1 : 0), [&](OpBuilder &nb, Value laneAt) {
+      Value laneBase = scaled(nb, laneAt, laneTile, 0);
+      branch(nb, laneAt, fullLanes, restLanes, [&](OpBuilder &lb, bool lastLanes) {
+        auto [vectors, lanes] = laneTileShape(lastLanes);
+        auto forBlock = [&](OpBuilder &kb, Value start, bool first, bool last) {
+          forOuterPoints(kb, 0, [&](OpBuilder &ob) {
+            forRowTiles(ob, [&](OpBuilder &rb, Value rowBase, int64_t rows) {
+              emitTile(rb, laneBase, rowBase, rows, vectors, lanes, ReductionBlock{start, blockSize, first, last});
+            });
+          });
+        };
+        forBlock(lb, index(lb, 0), true, blocks == 1);
+        if (blocks > 2)
+          loop(lb, blocks - 2, [&](OpBuilder &mb, Value iv) { forBlock(mb, scaled(mb, iv, blockSize, blockSize), false, false); });
+        if (blocks > 1)
+          forBlock(lb, index(lb, (blocks - 1) * blockSize), false, true);
+      });
+    }, /*parallel=*/shareTiles);
+  }
+
+  /// Nested loops over the outer axes from `i` on, then `body`.
+  void forOuterPoints(OpBuilder &b, size_t i, function_ref<void(OpBuilder &)> body) {
+    if (i == outer.size())
+      return body(b);
+    int64_t d = outer[i];
+    loop(b, plan.extents[d], [&](OpBuilder &nb, Value iv) {
+      dims[d] = iv;
+      forOuterPoints(nb, i + 1, body);
+    });
+  }
+
+  /// Whether the weights (inputs no outer axis indexes) exceed the cache and
+  /// several tiles would each stream them: then emitWeightStreaming. The
+  /// partial sums it keeps in the result need an accumulator-typed result that
+  /// no epilogue input shares.
+  bool streamsWeights() {
+    int64_t laneTiles = llvm::divideCeil(plan.extents[plan.lane], plan.width * plan.laneVectors);
+    int64_t otherTiles = plan.row >= 0 ? llvm::divideCeil(plan.extents[plan.row], plan.rowTile) : 1;
+    for (int64_t d : outer)
+      otherTiles *= plan.extents[d];
+    if (reductions.empty() || laneTiles < 2 || otherTiles < 2 || weightBytes() <= kStreamedWeightBytes)
+      return false;
+    Value result = fusion.result.mem;
+    if (getElementTypeOrSelf(result.getType()) != getElementTypeOrSelf(op.getDpsInitOperand(0)->get().getType()) ||
+        fusion.result.low.size())
+      return false;
+    return llvm::none_of(fusion.epilogueInputs, [&](const Access &a) { return a.mem && rootOf(a.mem) == rootOf(result); });
+  }
+
+  /// Extent of the blocks of the outermost reduction axis: the largest divisor
+  /// of its extent whose share of a lane tile's weights fits kBlockWeightBytes.
+  int64_t reductionBlock() {
+    int64_t d0 = reductions.front(), perStep = plan.width * plan.laneVectors * 4;
+    for (int64_t d : ArrayRef<int64_t>(reductions).drop_front())
+      perStep *= plan.extents[d];
+    int64_t block = plan.extents[d0];
+    while (block > 1 && block * perStep > kBlockWeightBytes)
+      do
+        --block;
+      while (plan.extents[d0] % block);
+    return block;
   }
 
   /// Bytes of the inputs that no outer axis of more than one point indexes (a conv's weights).
@@ -430,16 +503,13 @@ private:
     if (!rest || !full)
       return body(b, !full);
     Value isFull = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, at, index(b, full));
-    scf::IfOp::create(
-        b, loc, isFull,
-        [&](OpBuilder &nb, Location l) {
-          body(nb, false);
-          scf::YieldOp::create(nb, l);
-        },
-        [&](OpBuilder &nb, Location l) {
-          body(nb, true);
-          scf::YieldOp::create(nb, l);
-        });
+    // The regions are filled once the op exists: bodies that build loops and
+    // affine maps need their blocks inside a parent op.
+    auto ifOp = scf::IfOp::create(b, loc, isFull, /*withElseRegion=*/true);
+    for (bool last : {false, true}) {
+      OpBuilder nb = last ? ifOp.getElseBodyBuilder() : ifOp.getThenBodyBuilder();
+      body(nb, last);
+    }
   }
 
   /// Indices of `map` with the lane and row dimensions at the given values.
@@ -641,16 +711,17 @@ private:
   }
 
   void emitTile(OpBuilder &b, Value laneBase, Value rowBase, int64_t rows, int64_t vectors,
-                int64_t lastLanes) {
+                int64_t lastLanes, ReductionBlock block = {}) {
     auto lanesOf = [&](int64_t v) { return v + 1 == vectors ? lastLanes : plan.width; };
     Access own = accessOf(op, op.getDpsInitOperand(0));
     SmallVector<Value> accs;
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t v = 0; v < vectors; ++v) {
         Value lane = laneValue(b, laneBase, v), row = rowValue(b, rowBase, r);
-        accs.push_back(fusion.prologue ? applyElementwise(b, fusion.prologue, fusion.prologueInputs,
-                                                          Value(), lane, row, lanesOf(v))
-                                       : read(b, own, lane, row, lanesOf(v)));
+        accs.push_back(!block.first    ? read(b, fusion.result, lane, row, lanesOf(v))
+                       : fusion.prologue ? applyElementwise(b, fusion.prologue, fusion.prologueInputs, Value(), lane,
+                                                            row, lanesOf(v))
+                                         : read(b, own, lane, row, lanesOf(v)));
       }
 
     auto step = [&](OpBuilder &nb, Location, ValueRange ivs, ValueRange iterAccs) {
@@ -682,8 +753,9 @@ private:
     if (!reductions.empty()) {
       SmallVector<Value> lbs, ubs, steps;
       for (int64_t d : reductions) {
-        lbs.push_back(index(b, 0));
-        ubs.push_back(index(b, plan.extents[d]));
+        bool blocked = block.start && d == reductions.front();
+        lbs.push_back(blocked ? block.start : index(b, 0));
+        ubs.push_back(blocked ? scaled(b, block.start, 1, block.size) : index(b, plan.extents[d]));
         steps.push_back(index(b, 1));
       }
       scf::LoopNest nest = scf::buildLoopNest(b, loc, lbs, ubs, steps, accs,
@@ -699,7 +771,7 @@ private:
       for (int64_t v = 0; v < vectors; ++v) {
         Value lane = laneValue(b, laneBase, v), row = rowValue(b, rowBase, r);
         Value result = accs[r * vectors + v];
-        if (fusion.epilogue)
+        if (fusion.epilogue && block.last)
           result = applyElementwise(b, fusion.epilogue, fusion.epilogueInputs, result, lane, row,
                                     lanesOf(v));
         write(b, fusion.result, result, lane, row, lanesOf(v));

@@ -160,22 +160,27 @@ func.func @depthwise_stride2(%w: memref<4x3x3xf32>, %x: memref<1x4x34x34xf32>, %
   return
 }
 
-// Tests that a reduction whose weights exceed 1 MiB walks its lane tiles in
-// two parts, each outer point first, so that two threads each read half of
-// the weights: 2 outer points x 12 lane tiles (11 of 48 lanes, a rest of 16)
-// are 24 iterations, the first 12 (2 points x lane tiles 0-5) in part one.
+// Tests that a reduction whose weights exceed 1 MiB streams them once: lane
+// tiles outermost (the parallel loop: 272 lanes in 5 tiles of 48 and a rest),
+// then the reduction in blocks of 1024 whose weights per lane tile (192 KiB)
+// stay in cache while both outer points use them; the first block stores
+// partial sums that the second reads back.
 #blhs = affine_map<(b, m, k, n) -> (b, m, k)>
 #brhs = affine_map<(b, m, k, n) -> (k, n)>
 #bout = affine_map<(b, m, k, n) -> (b, m, n)>
-// AVX512-LABEL: func @big_weights_in_two_parts
-// AVX512: scf.for %[[T:[^ ]*]] = %{{[^ ]*}} to %c24{{[_0-9]*}} step
-// AVX512: %[[FIRST:.*]] = arith.cmpi ult, %[[T]], %c12{{[_0-9]*}} :
-// AVX512: arith.select %[[FIRST]]
+// AVX512-LABEL: func @streamed_weights
+// AVX512: scf.for %[[L:[^ ]*]] = %{{[^ ]*}} to %c6{{[_0-9]*}} step
+// AVX512: scf.for %{{[^ ]*}} = %{{[^ ]*}} to %c2{{[_0-9]*}} step
+// AVX512: scf.for %{{[^ ]*}} = %c0{{[_0-9]*}} to %{{[^ ]*}} step {{.*}} iter_args
+// AVX512: vector.transfer_write
+// AVX512: scf.for %{{[^ ]*}} = %{{[^ ]*}} to %c2{{[_0-9]*}} step
+// AVX512: vector.transfer_read {{.*}} : memref<2x8x272xf32>, vector<16xf32>
+// AVX512: scf.for %{{[^ ]*}} = %c1024{{[_0-9]*}} to %{{[^ ]*}} step {{.*}} iter_args
 // AVX512: } {onnxc.parallel, onnxc.tile = "8 rows x 3 x 16 lanes"}
-func.func @big_weights_in_two_parts(%a: memref<2x8x512xf32>, %w: memref<512x544xf32>, %c: memref<2x8x544xf32>) {
+func.func @streamed_weights(%a: memref<2x8x2048xf32>, %w: memref<2048x272xf32>, %c: memref<2x8x272xf32>) {
   linalg.generic {indexing_maps = [#blhs, #brhs, #bout],
                   iterator_types = ["parallel", "parallel", "reduction", "parallel"]}
-      ins(%a, %w : memref<2x8x512xf32>, memref<512x544xf32>) outs(%c : memref<2x8x544xf32>) {
+      ins(%a, %w : memref<2x8x2048xf32>, memref<2048x272xf32>) outs(%c : memref<2x8x272xf32>) {
   ^bb0(%x: f32, %y: f32, %acc: f32):
     %p = arith.mulf %x, %y fastmath<contract> : f32
     %s = arith.addf %acc, %p fastmath<contract> : f32
