@@ -402,7 +402,7 @@ private:
       Value laneBase = scaled(nb, laneAt, laneTile, 0);
       Value rowBase = plan.row >= 0 ? scaled(nb, rowAt, rowTile, 0) : Value();
       auto byRows = [&](OpBuilder &lb, bool lastLanes) {
-        auto [vectors, lanes] = laneTileShape(lastLanes);
+        int64_t vectors = laneTileShape(lastLanes).first, lanes = laneTileShape(lastLanes).second;
         branch(lb, rowAt, fullRows, restRows, [&](OpBuilder &rb, bool lastRows) {
           emitTile(rb, laneBase, rowBase, lastRows ? restRows : rowTile, vectors, lanes);
         });
@@ -424,7 +424,7 @@ private:
     loop(b, fullLanes + (restLanes ? 1 : 0), [&](OpBuilder &nb, Value laneAt) {
       Value laneBase = scaled(nb, laneAt, laneTile, 0);
       branch(nb, laneAt, fullLanes, restLanes, [&](OpBuilder &lb, bool lastLanes) {
-        auto [vectors, lanes] = laneTileShape(lastLanes);
+        int64_t vectors = laneTileShape(lastLanes).first, lanes = laneTileShape(lastLanes).second;
         auto forBlock = [&](OpBuilder &kb, Value start, bool first, bool last) {
           forOuterPoints(kb, 0, [&](OpBuilder &ob) {
             forRowTiles(ob, [&](OpBuilder &rb, Value rowBase, int64_t rows) {
