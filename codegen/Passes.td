@@ -168,11 +168,11 @@ def ConvertVectorToLLVM : Pass<"onnxc-convert-vector-to-llvm", "mlir::ModuleOp">
 }
 
 def OutlineParallelLoops : Pass<"onnxc-outline-parallel", "mlir::ModuleOp"> {
-  let summary = "Runs loops marked onnxc.parallel through onnxc_parallel_for";
+  let summary = "Runs loops marked onnxc.parallel through onnxc_parallel_for_measured";
   let description = [{
     The body of each `scf.for` marked `onnxc.parallel` moves into a private
     function `void(void *ctx, int64_t begin, int64_t end)`; the loop becomes
-    a call to the runtime's `onnxc_parallel_for` with a stack context that
+    a call to the runtime's `onnxc_parallel_for_measured` with a stack context that
     holds the captured values (memref descriptors and scalars).
   }];
   let dependentDialects = ["mlir::LLVM::LLVMDialect", "mlir::scf::SCFDialect",

@@ -36,7 +36,7 @@ struct TargetInfo {
   int64_t vectorRegisters = 0; // registers that hold a vector tile (FP registers when scalar)
   int64_t indexBits = 64;      // width of `index` and of sizes in generated code
   int64_t pointerBits = 64;
-  bool hasThreads = true;      // parallel loops go through onnxc_parallel_for
+  bool hasThreads = true;      // parallel loops go through onnxc_parallel_for_measured
   bool pic = true;             // position-independent code (hosted targets)
   bool compactCode = false;    // flash/RAM-bound: no LLVM unrolling; padded inputs read through guards
   bool hardwareF64 = true;     // double-precision floating point in hardware

@@ -1,7 +1,7 @@
-// Moves loops marked onnxc.parallel into task functions run by the runtime's onnxc_parallel_for.
+// Moves loops marked onnxc.parallel into task functions run by the runtime's onnxc_parallel_for_measured.
 //
 // A marked `scf.for %i = 0 to N step 1` becomes
-//   ctx = {captured values}; onnxc_parallel_for(@task, &ctx, N)
+//   ctx = {captured values}; onnxc_parallel_for_measured(@task, &ctx, N)
 // with `task(ctx, begin, end)` running iterations [begin, end). Memrefs travel
 // as their LLVM descriptors (cast with unrealized_conversion_cast, which the
 // memref-to-LLVM conversion resolves) with the target's index width, indices
@@ -20,7 +20,7 @@ namespace onnxc::codegen {
 
 namespace {
 
-constexpr const char *kRuntimeParallelFor = "onnxc_parallel_for";
+constexpr const char *kRuntimeParallelFor = "onnxc_parallel_for_measured";
 
 /// The LLVM descriptor struct of a memref of `rank` dimensions.
 Type descriptorType(MLIRContext *ctx, int64_t rank, Type indexInt) {

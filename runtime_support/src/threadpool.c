@@ -6,16 +6,27 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 
 /* Upper bound for the thread count (calling thread included). */
 #define ONNXC_MAX_THREADS 256
 /* Polls of the job counters before a thread goes to sleep on a condvar. */
 #define ONNXC_SPIN_ITERS 2000
-
-/* Internal, not in runtime.h: parses an ONNXC_NUM_THREADS value. Exported
- * (with the onnxc_ prefix) only so that the unit tests can call it. */
-int onnxc_rt_parse_num_threads(const char *s);
+/* onnxc_parallel_for_measured: task functions it remembers, how many times
+ * the pool's own round trip a loop must take inline to go on the pool, and
+ * how often a short loop's inline time is measured again. */
+#define ONNXC_GRAIN_SLOTS 1024
+#define ONNXC_GRAIN_ROUND_TRIPS 4
+/* The largest grain (ns): a longer round trip means that the workers could
+ * not run at that moment (a busy machine), not that the pool is that slow. */
+#define ONNXC_MAX_GRAIN_NS 100000
+/* The smallest grain (ns): a loop's data moves between cores when threads
+ * share it (about 0.25 us per cache line between this VM's two cores), which
+ * the empty round trip does not show; KWS's 3 us loops lose on the pool. */
+#define ONNXC_MIN_GRAIN_NS 5000
+#define ONNXC_REMEASURE_CALLS 64
 
 /* Everything below is guarded by g_mu, except g_workers (touched only by the
  * thread that owns the pool, see g_busy). g_generation is written under g_mu
@@ -36,6 +47,19 @@ static pthread_t *g_workers;
 static int g_shutdown; /* asks the workers to exit */
 static int g_atfork_done;
 static unsigned long g_start_generation; /* g_generation when workers started */
+
+/* What onnxc_parallel_for_measured knows of one task function: the fastest
+ * wall time of its loops run inline (0: not measured yet) and its calls. Guarded by g_mu,
+ * like g_round_trip_ns: the pool's measured cost of one empty loop (0: not
+ * measured yet) at g_round_trip_threads threads. */
+typedef struct {
+  onnxc_task_fn fn;
+  int64_t inline_ns;
+  unsigned calls;
+} grain_slot;
+static grain_slot g_grain[ONNXC_GRAIN_SLOTS];
+static int64_t g_round_trip_ns;
+static int g_round_trip_threads;
 
 /* The current job. */
 static unsigned long g_generation; /* bumped for every job */
@@ -291,6 +315,115 @@ void onnxc_parallel_for(onnxc_task_fn fn, void *ctx, int64_t n) {
   g_fn = NULL;
   g_ctx = NULL;
   g_busy = 0;
+  pthread_mutex_unlock(&g_mu);
+}
+
+static int64_t now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* Requires g_mu. fn's slot (claimed if new), or NULL when the table is full. */
+static grain_slot *grain_slot_of(onnxc_task_fn fn) {
+  uint64_t h = (uint64_t)(uintptr_t)fn * 0x9E3779B97F4A7C15ull;
+  unsigned i, start = (unsigned)(h >> 54) % ONNXC_GRAIN_SLOTS;
+  for (i = 0; i < ONNXC_GRAIN_SLOTS; ++i) {
+    grain_slot *s = &g_grain[(start + i) % ONNXC_GRAIN_SLOTS];
+    if (s->fn == fn)
+      return s;
+    if (!s->fn) {
+      s->fn = fn;
+      return s;
+    }
+  }
+  return NULL;
+}
+
+/* A chunk that waits (at most about 1 ms) until every chunk has started: an
+ * empty loop in which each thread takes part. */
+typedef struct {
+  int entered, want;
+} rendezvous;
+
+static void rendezvous_task(void *ctx, int64_t begin, int64_t end) {
+  rendezvous *r = (rendezvous *)ctx;
+  int i;
+  (void)begin;
+  (void)end;
+  __atomic_add_fetch(&r->entered, 1, __ATOMIC_ACQ_REL);
+  for (i = 0; i < 20000 && __atomic_load_n(&r->entered, __ATOMIC_ACQUIRE) < r->want; ++i)
+    cpu_relax();
+}
+
+/* The fastest of 15 back-to-back empty loops in which every thread takes
+ * part (a worker still asleep for the first ones only slows those). */
+static int64_t measure_round_trip(int threads) {
+  int64_t best = 0, t;
+  int i;
+  for (i = 0; i < 15; ++i) {
+    rendezvous r = {0, threads};
+    t = now_ns();
+    onnxc_parallel_for(rendezvous_task, &r, threads);
+    t = now_ns() - t;
+    if (!best || t < best)
+      best = t;
+  }
+  return best > 0 ? best : 1;
+}
+
+void onnxc_parallel_for_measured(onnxc_task_fn fn, void *ctx, int64_t n) {
+  int threads, on_pool;
+  grain_slot *slot;
+  int64_t start, round_trip;
+  if (n <= 1) {
+    onnxc_parallel_for(fn, ctx, n);
+    return;
+  }
+  pthread_mutex_lock(&g_mu);
+  threads = current_threads_locked();
+  if (threads <= 1 || g_busy) { /* inline anyway: one thread, nested, or another caller owns the pool */
+    pthread_mutex_unlock(&g_mu);
+    onnxc_parallel_for(fn, ctx, n);
+    return;
+  }
+  round_trip = g_round_trip_threads == threads ? g_round_trip_ns : 0;
+  pthread_mutex_unlock(&g_mu);
+  if (!round_trip) {
+    round_trip = measure_round_trip(threads);
+    pthread_mutex_lock(&g_mu);
+    g_round_trip_ns = round_trip;
+    g_round_trip_threads = threads;
+    pthread_mutex_unlock(&g_mu);
+  }
+
+  /* A loop runs on the pool when it took more than a grain (a few round
+   * trips of the pool) inline. It is timed inline on its first call and,
+   * while under 8 grains, again on calls 1, 2, 4, ... 64 and every 64th
+   * (the fastest time counts: a cold first call or a busy moment only slow
+   * a loop down). */
+  pthread_mutex_lock(&g_mu);
+  slot = grain_slot_of(fn);
+  on_pool = 1;
+  if (slot) {
+    int64_t grain = ONNXC_GRAIN_ROUND_TRIPS * round_trip;
+    grain = grain < ONNXC_MIN_GRAIN_NS ? ONNXC_MIN_GRAIN_NS : grain > ONNXC_MAX_GRAIN_NS ? ONNXC_MAX_GRAIN_NS : grain;
+    unsigned calls = slot->calls++;
+    int remeasure = !slot->inline_ns || (slot->inline_ns < 8 * grain && (calls % ONNXC_REMEASURE_CALLS == 0 ||
+                                                                          (calls & (calls - 1)) == 0));
+    on_pool = !remeasure && slot->inline_ns > grain;
+  }
+  pthread_mutex_unlock(&g_mu);
+  if (on_pool) {
+    onnxc_parallel_for(fn, ctx, n);
+    return;
+  }
+  start = now_ns();
+  fn(ctx, 0, n);
+  start = now_ns() - start;
+  pthread_mutex_lock(&g_mu);
+  if (!slot->inline_ns || start < slot->inline_ns)
+    slot->inline_ns = start > 0 ? start : 1;
   pthread_mutex_unlock(&g_mu);
 }
 

@@ -6,6 +6,8 @@ void onnxc_parallel_for(onnxc_task_fn fn, void *ctx, int64_t n) {
     fn(ctx, 0, n);
 }
 
+void onnxc_parallel_for_measured(onnxc_task_fn fn, void *ctx, int64_t n) { onnxc_parallel_for(fn, ctx, n); }
+
 void onnxc_set_num_threads(int n) { (void)n; }
 
 int onnxc_get_num_threads(void) { return 1; }

@@ -254,6 +254,55 @@ TEST(ParallelFor, PoolResizes) {
   onnxc_set_num_threads(1);
 }
 
+// A task that counts the threads it ran on and spins for `us` per chunk.
+struct Timed : Recorder {
+  Timed(int64_t n, int us) : Recorder(n), us(us) {}
+  int us;
+  static void task(void *ctx, int64_t begin, int64_t end) {
+    auto *self = static_cast<Timed *>(ctx);
+    auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(self->us);
+    while (std::chrono::steady_clock::now() < until) {
+    }
+    Recorder::task(ctx, begin, end);
+  }
+};
+
+TEST(ParallelForMeasured, CoversEveryIndexOnceAtAnyThreadCount) {
+  for (int threads : {1, 2, 3}) {
+    onnxc_set_num_threads(threads);
+    for (int call = 0; call < 5; ++call) {
+      Recorder rec(1000);
+      onnxc_parallel_for_measured(Recorder::task, &rec, 1000);
+      for (int64_t i = 0; i < 1000; ++i)
+        ASSERT_EQ(rec.hits[i].load(), 1) << "threads=" << threads << " call " << call;
+    }
+  }
+  onnxc_parallel_for_measured(nullptr, nullptr, 0);
+  onnxc_set_num_threads(1);
+}
+
+#ifndef ONNXC_RT_TEST_INLINE
+TEST(ParallelForMeasured, TinyLoopsRunInlineLongOnesOnThePool) {
+  onnxc_set_num_threads(2);
+  // Tiny chunks: the pool's round trip costs more than the work, so nearly
+  // every call runs on the caller.
+  int onCaller = 0;
+  for (int call = 0; call < 60; ++call) {
+    Recorder rec(2);
+    onnxc_parallel_for_measured(Recorder::task, &rec, 2);
+    onCaller += rec.chunks.size() == 1 && rec.threads.count(std::this_thread::get_id());
+  }
+  EXPECT_GE(onCaller, 50);
+  // 5 ms per chunk: timed inline on the first call, then always on the pool.
+  for (int call = 0; call < 5; ++call) {
+    Timed rec(2, 5000);
+    onnxc_parallel_for_measured(Timed::task, &rec, 2);
+    EXPECT_EQ(rec.chunks.size(), call == 0 ? 1u : 2u) << "call " << call;
+  }
+  onnxc_set_num_threads(1);
+}
+#endif
+
 #ifndef ONNXC_RT_TEST_INLINE
 TEST(ParallelFor, IdleWorkersSleep) {
   onnxc_set_num_threads(4);

@@ -2,7 +2,7 @@
 import subprocess
 import sys
 
-ALLOWED_UNDEFINED = {"memcpy", "memset", "memmove", "onnxc_parallel_for"}
+ALLOWED_UNDEFINED = {"memcpy", "memset", "memmove", "onnxc_parallel_for_measured"}
 
 
 def main(obj, name, threaded=False):
@@ -22,8 +22,8 @@ def main(obj, name, threaded=False):
         errors.append("undefined symbols beyond the allowed set: %s" % sorted(undefined - ALLOWED_UNDEFINED))
     if mutable:
         errors.append("mutable globals: %s" % sorted(mutable))
-    if threaded and "onnxc_parallel_for" not in undefined:
-        errors.append("the model's convolutions do not run through onnxc_parallel_for")
+    if threaded and "onnxc_parallel_for_measured" not in undefined:
+        errors.append("the model's convolutions do not run through onnxc_parallel_for_measured")
     for want in (name + "_run", name + "_info"):
         if want not in defined:
             errors.append("missing symbol " + want)

@@ -105,6 +105,17 @@ typedef void (*onnxc_task_fn)(void *ctx, int64_t begin, int64_t end);
  * The bare-metal shim always runs inline. */
 void onnxc_parallel_for(onnxc_task_fn fn, void *ctx, int64_t n);
 
+/* What generated code calls: onnxc_parallel_for where that measurably pays.
+ * The pool's round trip (an empty loop, workers awake) is timed once per
+ * thread count; each task function (one per loop of a model) is timed inline
+ * on its first call, and later calls run on the pool when that took more than
+ * a grain (four round trips, at least 5 us and at most 100 us), else inline
+ * (short loops are timed again on calls 1, 2, 4, ..., 64 and every 64th; the
+ * fastest time counts). Which thread
+ * runs an index never changes its result, so outputs do not depend on the
+ * choice. Same inline cases as onnxc_parallel_for. */
+void onnxc_parallel_for_measured(onnxc_task_fn fn, void *ctx, int64_t n);
+
 /* Sets the thread count used by later onnxc_parallel_for calls (the calling
  * thread included); n <= 0 means 1, values above 256 mean 256. Overrides the
  * ONNXC_NUM_THREADS environment variable. A no-op in the bare-metal shim. */

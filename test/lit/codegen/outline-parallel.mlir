@@ -2,10 +2,10 @@
 // RUN: onnxc-opt --onnxc-outline-parallel %s | grep -c "func.func private @twins_task" | FileCheck %s --check-prefix=COUNT
 
 // Tests that a loop marked onnxc.parallel becomes a task function and a call
-// to the runtime's onnxc_parallel_for over its trip count; the captured
+// to the runtime's onnxc_parallel_for_measured over its trip count; the captured
 // memref, static, travels in a stack context as its aligned pointer and the
 // task rebuilds its descriptor from constants.
-// CHECK: func.func private @onnxc_parallel_for((!llvm.ptr, i64, i64) -> (), !llvm.ptr, i64)
+// CHECK: func.func private @onnxc_parallel_for_measured((!llvm.ptr, i64, i64) -> (), !llvm.ptr, i64)
 // CHECK-LABEL: func.func @scale
 // CHECK: %[[CTX:.*]] = llvm.alloca %{{.*}} x !llvm.struct<(ptr)>
 // CHECK: %[[DESC:.*]] = builtin.unrealized_conversion_cast %{{.*}} : memref<64xf32> to !llvm.struct
@@ -13,7 +13,7 @@
 // CHECK: llvm.store %[[PTR]]
 // CHECK: %[[FN:.*]] = constant @scale_task0
 // CHECK: %[[N:.*]] = arith.constant 64 : i64
-// CHECK: call @onnxc_parallel_for(%[[FN]], %[[CTX]], %[[N]])
+// CHECK: call @onnxc_parallel_for_measured(%[[FN]], %[[CTX]], %[[N]])
 // CHECK-NOT: scf.for
 // CHECK: func.func private @scale_task0(%[[C:.*]]: !llvm.ptr, %[[B:.*]]: i64, %[[E:.*]]: i64)
 // CHECK: %[[P:.*]] = llvm.load %{{.*}} -> !llvm.ptr
@@ -82,11 +82,11 @@ func.func @dynamic(%buf: memref<?xf32>) {
 // (a constant) keeps its own. (Equal tasks of different functions merge too.)
 // CHECK-LABEL: func.func @twins
 // CHECK: %[[F1:.*]] = constant @[[TASK:twins_task[0-9]+]]
-// CHECK: call @onnxc_parallel_for(%[[F1]]
+// CHECK: call @onnxc_parallel_for_measured(%[[F1]]
 // CHECK: %[[F2:.*]] = constant @[[TASK]]
-// CHECK: call @onnxc_parallel_for(%[[F2]]
+// CHECK: call @onnxc_parallel_for_measured(%[[F2]]
 // CHECK: %[[F3:.*]] = constant @[[OTHER:twins_task[0-9]+]]
-// CHECK: call @onnxc_parallel_for(%[[F3]]
+// CHECK: call @onnxc_parallel_for_measured(%[[F3]]
 // CHECK-DAG: func.func private @[[TASK]](
 // CHECK-DAG: func.func private @[[OTHER]](
 // COUNT: 2
