@@ -4,8 +4,7 @@
 //   P (optional): an all-parallel generic that fills B from constants, and
 //   E (optional): an all-parallel generic that reads B (directly or through a
 //                 collapse_shape) at its own iteration point and writes C
-//                 (one that reads B through a longer chain of reshapes is first
-//                 rebuilt in B's shape),
+//                 (alignReshapedConsumer lines up longer reshape chains first),
 // with nothing that touches memory between the reduction and E. Then P's body
 // seeds the accumulators, E's body maps them, and B disappears.
 #include "codegen/cpu/ReductionTiles.h"
@@ -93,105 +92,6 @@ AffineMap collapsedIndices(memref::CollapseShapeOp collapse) {
 }
 
 
-/// Groups of `a`'s and `b`'s dims with equal products, as fine as possible
-/// ([1,1,16,3025] and [1,16,55,55]: {0}{1,2}{3} and {0}{1}{2,3}); nothing when
-/// the element counts differ or a shape is dynamic.
-std::optional<std::pair<SmallVector<ReassociationIndices>, SmallVector<ReassociationIndices>>>
-commonGroups(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
-  if (ShapedType::isDynamicShape(a) || ShapedType::isDynamicShape(b) || a.empty() || b.empty())
-    return std::nullopt;
-  SmallVector<ReassociationIndices> ga, gb;
-  size_t i = 0, j = 0;
-  while (i < a.size() && j < b.size()) {
-    ReassociationIndices x{(int64_t)i}, y{(int64_t)j};
-    int64_t pa = a[i++], pb = b[j++];
-    while (pa != pb) {
-      if (pa < pb && i < a.size()) {
-        pa *= a[i];
-        x.push_back(i++);
-      } else if (pb < pa && j < b.size()) {
-        pb *= b[j];
-        y.push_back(j++);
-      } else {
-        return std::nullopt;
-      }
-    }
-    ga.push_back(x);
-    gb.push_back(y);
-  }
-  for (; i < a.size(); ++i) { // trailing unit dims join the last group
-    if (a[i] != 1)
-      return std::nullopt;
-    ga.back().push_back(i);
-  }
-  for (; j < b.size(); ++j) {
-    if (b[j] != 1)
-      return std::nullopt;
-    gb.back().push_back(j);
-  }
-  return std::make_pair(ga, gb);
-}
-
-/// When the only user of `buffer` is a chain of reshapes (collapse_shape,
-/// expand_shape, each used once) read by an elementwise generic with identity
-/// maps, rebuilds that generic to iterate in `buffer`'s shape: its other
-/// operands are reshaped instead (collapsed to the shapes' common groups, then
-/// expanded), so it reads `buffer` directly at its own iteration point. A 1x1
-/// conv computed over flattened pixels then takes its activation into its
-/// tiles. Nothing changes when an operand's groups are not contiguous.
-void iterateConsumerInBufferShape(Value buffer) {
-  Operation *user = nullptr;
-  SmallVector<Operation *> chain;
-  Value read = buffer;
-  for (Operation *u : buffer.getUsers())
-    if (isa<memref::CollapseShapeOp, memref::ExpandShapeOp>(u))
-      user = u;
-  while (user && isa<memref::CollapseShapeOp, memref::ExpandShapeOp>(user) && user->hasOneUse() &&
-         user->getBlock() == buffer.getParentBlock()) {
-    chain.push_back(user);
-    read = user->getResult(0);
-    user = *user->getUsers().begin();
-  }
-  auto consumer = dyn_cast_or_null<linalg::GenericOp>(user);
-  if (chain.size() < 2 || !consumer || !consumer.hasPureBufferSemantics() || consumer.getNumReductionLoops() ||
-      !llvm::all_of(consumer.getIndexingMapsArray(), [](AffineMap m) { return m.isIdentity(); }) ||
-      !consumer.getBody()->getOps<linalg::IndexOp>().empty() ||
-      !llvm::all_of(consumer->getOperands(), [](Value v) { return isa<MemRefType>(v.getType()); }))
-    return;
-  auto to = cast<MemRefType>(buffer.getType());
-  auto groups = commonGroups(to.getShape(), cast<MemRefType>(read.getType()).getShape());
-  if (!groups)
-    return;
-  auto &[toGroups, fromGroups] = *groups;
-  for (Value v : consumer->getOperands())
-    if (v != read && !memref::CollapseShapeOp::isGuaranteedCollapsible(cast<MemRefType>(v.getType()), fromGroups))
-      return;
-  OpBuilder b(consumer);
-  Location loc = consumer.getLoc();
-  auto reshaped = [&](Value v) -> Value {
-    if (v == read)
-      return buffer;
-    Value c = memref::CollapseShapeOp::create(b, loc, v, fromGroups);
-    return memref::ExpandShapeOp::create(b, loc, to.getShape(), c, toGroups);
-  };
-  SmallVector<Value> ins, outs;
-  for (Value v : consumer.getDpsInputs())
-    ins.push_back(reshaped(v));
-  for (Value v : consumer.getDpsInits())
-    outs.push_back(reshaped(v));
-  auto identity = AffineMap::getMultiDimIdentityMap(to.getRank(), b.getContext());
-  auto rebuilt = linalg::GenericOp::create(
-      b, loc, TypeRange{}, ins, outs, SmallVector<AffineMap>(ins.size() + outs.size(), identity),
-      SmallVector<utils::IteratorType>(to.getRank(), utils::IteratorType::parallel));
-  rebuilt.getRegion().takeBody(consumer.getRegion());
-  for (NamedAttribute a : consumer->getDiscardableAttrs())
-    rebuilt->setAttr(a.getName(), a.getValue());
-  consumer.erase();
-  for (Operation *op : llvm::reverse(chain))
-    if (op->use_empty())
-      op->erase();
-}
-
 } // namespace
 
 TileFusion findTileFusion(linalg::GenericOp op, bool intoPaddedBuffers) {
@@ -202,7 +102,6 @@ TileFusion findTileFusion(linalg::GenericOp op, bool intoPaddedBuffers) {
   auto alloc = init->get().getDefiningOp<memref::AllocOp>();
   if (!alloc || alloc->getBlock() != op->getBlock())
     return f;
-  iterateConsumerInBufferShape(alloc);
 
   // Sort B's other users into the producer, the consumer and the rest.
   linalg::GenericOp producer, consumer;

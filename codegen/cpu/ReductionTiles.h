@@ -36,6 +36,15 @@ struct TileFusion {
 /// such a buffer stays for unpadInputs to drop.
 TileFusion findTileFusion(mlir::linalg::GenericOp op, bool intoPaddedBuffers);
 
+/// When `op` (a reduction on buffers) writes a local buffer that an elementwise
+/// generic reads through a chain of reshapes, rebuilds the generic (or else,
+/// with `splitReductions`, `op` and the generic seeding its buffer, with the
+/// flattened dim split) so that it reads the buffer at its own iteration
+/// point, as findTileFusion needs. `op` may be replaced. Flash- and RAM-bound
+/// targets leave the split out: the generic would then write a padded buffer
+/// that they otherwise read through guards.
+void alignReshapedConsumer(mlir::linalg::GenericOp op, bool splitReductions);
+
 /// Inputs of `op` whose buffer is only a constant border around one interior
 /// that other ops write (a pad written in place by its producer, or a copied
 /// graph input): each such buffer is replaced by its interior alone, so no

@@ -805,12 +805,19 @@ struct VectorizeReductionsPass : impl::VectorizeReductionsBase<VectorizeReductio
   using VectorizeReductionsBase::VectorizeReductionsBase;
   void runOnOperation() override {
     SmallVector<linalg::GenericOp> ops;
-    // Only reductions: the elementwise ops they absorb are erased on the way.
-    getOperation().walk([&](linalg::GenericOp op) {
-      if (op.getNumReductionLoops())
-        ops.push_back(op);
-    });
+    auto collect = [&] {
+      ops.clear();
+      // Only reductions: the elementwise ops they absorb are erased on the way.
+      getOperation().walk([&](linalg::GenericOp op) {
+        if (op.getNumReductionLoops())
+          ops.push_back(op);
+      });
+    };
     TargetInfo target = targetOf(getOperation());
+    collect();
+    for (linalg::GenericOp op : ops)
+      alignReshapedConsumer(op, /*splitReductions=*/!target.compactCode);
+    collect();
     int64_t bits = vectorBits >= 0 ? vectorBits : target.vectorBits;
     int64_t maxAccumulators = accumulators > 0 ? accumulators : target.maxAccumulators();
     for (linalg::GenericOp op : ops) {

@@ -136,3 +136,47 @@ func.func @conv1x1_reshaped_relu_into_concat(%x: memref<1x1x8x32xf32>, %out: mem
   }
   return
 }
+
+// Tests that when the activation writes the interior of a padded buffer (its
+// rows are not contiguous, so it cannot be reshaped to the conv's flattened
+// pixels), the conv and its bias seed are rebuilt with the pixels split into
+// rows and columns instead: the input is expanded, the activation fuses, and
+// the tiles store into the interior.
+#b4s = affine_map<(n, g, m, p) -> (g, m)>
+// CHECK-LABEL: func @conv1x1_relu_into_padded_interior
+// CHECK-NOT: memref.alloc
+// CHECK: memref.expand_shape %{{.*}} {{\[}}[0], [1], [2], [3, 4]] output_shape [1, 1, 8, 4, 8]
+// CHECK-NOT: linalg.generic
+// CHECK: arith.maximumf {{.*}} : vector<16xf32>
+// CHECK: vector.transfer_write {{.*}} : vector<16xf32>, memref<1x1x16x4x8xf32, strided<[960, 960, 60, 10, 1], offset: 11>>
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @conv1x1_relu_into_padded_interior(%x: memref<1x1x8x32xf32>, %out: memref<1x16x6x10xf32>) {
+  %w = memref.get_global @w : memref<1x8x16xf32>
+  %bias = memref.get_global @b : memref<1x16xf32>
+  %acc = memref.alloc() : memref<1x1x16x32xf32>
+  %zero = arith.constant 0.0 : f32
+  linalg.generic {indexing_maps = [#b4s, #y4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%bias : memref<1x16xf32>) outs(%acc : memref<1x1x16x32xf32>) {
+  ^bb0(%i: f32, %o: f32):
+    linalg.yield %i : f32
+  }
+  linalg.generic {indexing_maps = [#w11, #x11, #y11],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%w, %x : memref<1x8x16xf32>, memref<1x1x8x32xf32>) outs(%acc : memref<1x1x16x32xf32>) {
+  ^bb0(%a: f32, %v: f32, %s: f32):
+    %p = arith.mulf %a, %v fastmath<contract> : f32
+    %r = arith.addf %s, %p fastmath<contract> : f32
+    linalg.yield %r : f32
+  }
+  %flat = memref.collapse_shape %acc [[0, 1, 2, 3]] : memref<1x1x16x32xf32> into memref<512xf32>
+  %nchw = memref.expand_shape %flat [[0, 1, 2, 3]] output_shape [1, 16, 4, 8] : memref<512xf32> into memref<1x16x4x8xf32>
+  %inner = memref.subview %out[0, 0, 1, 1] [1, 16, 4, 8] [1, 1, 1, 1] : memref<1x16x6x10xf32> to memref<1x16x4x8xf32, strided<[960, 60, 10, 1], offset: 11>>
+  linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%nchw : memref<1x16x4x8xf32>) outs(%inner : memref<1x16x4x8xf32, strided<[960, 60, 10, 1], offset: 11>>) {
+  ^bb0(%in: f32, %o: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  }
+  return
+}
