@@ -21,6 +21,8 @@ namespace onnxc::codegen {
 namespace {
 
 constexpr const char *kRuntimeParallelFor = "onnxc_parallel_for_measured";
+constexpr const char *kRuntimeRunBegin = "onnxc_run_begin";
+constexpr const char *kRuntimeRunEnd = "onnxc_run_end";
 
 /// The LLVM descriptor struct of a memref of `rank` dimensions.
 Type descriptorType(MLIRContext *ctx, int64_t rank, Type indexInt) {
@@ -131,6 +133,44 @@ struct OutlineParallelLoopsPass : impl::OutlineParallelLoopsBase<OutlineParallel
         tasks.push_back(task);
     }
     mergeIdenticalTasks(module, tasks);
+    bracketRuns(module);
+  }
+
+  /// Calls onnxc_run_begin/onnxc_run_end around the body of each public
+  /// function that reaches the pool (the model's entry), keyed by one of its
+  /// parallel tasks: the runtime compares whole runs with and without the
+  /// pool and keeps the faster (runs on two cores never lose to one).
+  void bracketRuns(ModuleOp module) {
+    func::ConstantOp key;
+    module.walk([&](func::CallOp call) {
+      if (!key && call.getCallee() == kRuntimeParallelFor)
+        key = call.getOperand(0).getDefiningOp<func::ConstantOp>();
+    });
+    if (!key)
+      return;
+    MLIRContext *ctx = module.getContext();
+    Type keyType = key.getType(), i64 = IntegerType::get(ctx, 64);
+    OpBuilder mb = OpBuilder::atBlockBegin(module.getBody());
+    auto declare = [&](StringRef name, FunctionType type) {
+      if (auto f = module.lookupSymbol<func::FuncOp>(name))
+        return f;
+      auto f = func::FuncOp::create(mb, module.getLoc(), name, type);
+      f.setPrivate();
+      return f;
+    };
+    func::FuncOp begin = declare(kRuntimeRunBegin, FunctionType::get(ctx, {keyType}, {i64}));
+    func::FuncOp end = declare(kRuntimeRunEnd, FunctionType::get(ctx, {keyType, i64}, {}));
+    for (func::FuncOp f : module.getOps<func::FuncOp>()) {
+      if (f.isPrivate() || f.isExternal())
+        continue;
+      OpBuilder b = OpBuilder::atBlockBegin(&f.getBody().front());
+      Value k = func::ConstantOp::create(b, f.getLoc(), keyType, key.getValueAttr());
+      Value start = func::CallOp::create(b, f.getLoc(), begin, ValueRange{k}).getResult(0);
+      f.walk([&](func::ReturnOp ret) {
+        OpBuilder rb(ret);
+        func::CallOp::create(rb, ret.getLoc(), end, ValueRange{k, start});
+      });
+    }
   }
 
   /// Keeps one task of each set with equal bodies (convs of one shape differ

@@ -27,6 +27,10 @@
  * the empty round trip does not show; KWS's 3 us loops lose on the pool. */
 #define ONNXC_MIN_GRAIN_NS 5000
 #define ONNXC_REMEASURE_CALLS 64
+/* onnxc_run_begin: models it remembers, and how often a model runs the
+ * slower way again to check that it still is (when the two are close). */
+#define ONNXC_RUN_SLOTS 64
+#define ONNXC_RECHECK_RUNS 16
 
 /* Everything below is guarded by g_mu, except g_workers (touched only by the
  * thread that owns the pool, see g_busy). g_generation is written under g_mu
@@ -58,6 +62,19 @@ typedef struct {
   unsigned calls;
 } grain_slot;
 static grain_slot g_grain[ONNXC_GRAIN_SLOTS];
+
+/* What onnxc_run_begin knows of one model (keyed by one of its tasks): the
+ * best recent wall time of whole runs with the pool and without it (0: not
+ * measured yet), for the thread count they were measured at. Guarded by g_mu. */
+typedef struct {
+  const void *model;
+  int threads;
+  int64_t pool_ns, inline_ns;
+  unsigned runs;
+} run_slot;
+static run_slot g_runs[ONNXC_RUN_SLOTS];
+/* Set between onnxc_run_begin and onnxc_run_end of a run without the pool. */
+static __thread int tls_inline_run;
 static int64_t g_round_trip_ns;
 static int g_round_trip_threads;
 
@@ -376,6 +393,10 @@ void onnxc_parallel_for_measured(onnxc_task_fn fn, void *ctx, int64_t n) {
   int threads, on_pool;
   grain_slot *slot;
   int64_t start, round_trip;
+  if (tls_inline_run && n > 0) {
+    fn(ctx, 0, n);
+    return;
+  }
   if (n <= 1) {
     onnxc_parallel_for(fn, ctx, n);
     return;
@@ -424,6 +445,68 @@ void onnxc_parallel_for_measured(onnxc_task_fn fn, void *ctx, int64_t n) {
   pthread_mutex_lock(&g_mu);
   if (!slot->inline_ns || start < slot->inline_ns)
     slot->inline_ns = start > 0 ? start : 1;
+  pthread_mutex_unlock(&g_mu);
+}
+
+/* Requires g_mu. The model's slot (claimed if new), or NULL when all are taken. */
+static run_slot *run_slot_of(const void *model) {
+  int i;
+  for (i = 0; i < ONNXC_RUN_SLOTS; ++i) {
+    if (g_runs[i].model == model)
+      return &g_runs[i];
+    if (!g_runs[i].model) {
+      g_runs[i].model = model;
+      return &g_runs[i];
+    }
+  }
+  return NULL;
+}
+
+int64_t onnxc_run_begin(const void *model) {
+  run_slot *slot;
+  int threads, without_pool = 0;
+  pthread_mutex_lock(&g_mu);
+  threads = current_threads_locked();
+  slot = threads > 1 && !tls_inline_run ? run_slot_of(model) : NULL;
+  if (slot) {
+    unsigned run;
+    if (slot->threads != threads) {
+      slot->threads = threads;
+      slot->pool_ns = slot->inline_ns = 0;
+      slot->runs = 0;
+    }
+    /* Runs 0-3 alternate (pool first); then the faster way, the other again
+     * every 16th run while the two are within 25%, else every 256th. */
+    run = slot->runs++;
+    if (run < 4) {
+      without_pool = run % 2;
+    } else {
+      int64_t fast = slot->inline_ns < slot->pool_ns ? slot->inline_ns : slot->pool_ns;
+      int64_t slow = slot->inline_ns < slot->pool_ns ? slot->pool_ns : slot->inline_ns;
+      unsigned every = 4 * slow <= 5 * fast ? ONNXC_RECHECK_RUNS : 16 * ONNXC_RECHECK_RUNS;
+      without_pool = (slot->inline_ns < slot->pool_ns) != (run % every == 0);
+    }
+  }
+  pthread_mutex_unlock(&g_mu);
+  tls_inline_run = without_pool;
+  return now_ns();
+}
+
+void onnxc_run_end(const void *model, int64_t start) {
+  int64_t t = now_ns() - start;
+  int without_pool = tls_inline_run;
+  run_slot *slot;
+  tls_inline_run = 0;
+  pthread_mutex_lock(&g_mu);
+  slot = current_threads_locked() > 1 ? run_slot_of(model) : NULL;
+  if (slot && slot->threads == current_threads_locked()) {
+    /* A faster run counts at once; a slower one moves the estimate a quarter
+     * of the way (a busy moment must not stick). */
+    int64_t *est = without_pool ? &slot->inline_ns : &slot->pool_ns;
+    if (t < 1)
+      t = 1;
+    *est = !*est || t < *est ? t : (3 * *est + t) / 4;
+  }
   pthread_mutex_unlock(&g_mu);
 }
 

@@ -2,7 +2,7 @@
 import subprocess
 import sys
 
-ALLOWED_UNDEFINED = {"memcpy", "memset", "memmove", "onnxc_parallel_for_measured"}
+ALLOWED_UNDEFINED = {"memcpy", "memset", "memmove", "onnxc_parallel_for_measured", "onnxc_run_begin", "onnxc_run_end"}
 
 
 def main(obj, name, threaded=False):

@@ -116,6 +116,16 @@ void onnxc_parallel_for(onnxc_task_fn fn, void *ctx, int64_t n);
  * choice. Same inline cases as onnxc_parallel_for. */
 void onnxc_parallel_for_measured(onnxc_task_fn fn, void *ctx, int64_t n);
 
+/* What generated code calls around each run of a model that uses the pool
+ * (`model` identifies it): with more than one thread, its first four runs
+ * alternate between using the pool and running every loop on the calling
+ * thread, later runs take the faster way and now and then the other (every
+ * 16th run while they are within 25%, else every 256th), so a small model
+ * that loses on two cores runs as on one. begin returns the start
+ * time to pass to end; both are no-ops in the bare-metal shim. */
+int64_t onnxc_run_begin(const void *model);
+void onnxc_run_end(const void *model, int64_t start);
+
 /* Sets the thread count used by later onnxc_parallel_for calls (the calling
  * thread included); n <= 0 means 1, values above 256 mean 256. Overrides the
  * ONNXC_NUM_THREADS environment variable. A no-op in the bare-metal shim. */

@@ -4,9 +4,12 @@
 // Tests that a loop marked onnxc.parallel becomes a task function and a call
 // to the runtime's onnxc_parallel_for_measured over its trip count; the captured
 // memref, static, travels in a stack context as its aligned pointer and the
-// task rebuilds its descriptor from constants.
+// task rebuilds its descriptor from constants. The public function's body is
+// bracketed by onnxc_run_begin/onnxc_run_end, keyed by a task.
 // CHECK: func.func private @onnxc_parallel_for_measured((!llvm.ptr, i64, i64) -> (), !llvm.ptr, i64)
 // CHECK-LABEL: func.func @scale
+// CHECK: %[[KEY:.*]] = constant @{{.*}}_task{{[0-9]+}}
+// CHECK: %[[START:.*]] = call @onnxc_run_begin(%[[KEY]])
 // CHECK: %[[CTX:.*]] = llvm.alloca %{{.*}} x !llvm.struct<(ptr)>
 // CHECK: %[[DESC:.*]] = builtin.unrealized_conversion_cast %{{.*}} : memref<64xf32> to !llvm.struct
 // CHECK: %[[PTR:.*]] = llvm.extractvalue %[[DESC]][1]
@@ -15,6 +18,8 @@
 // CHECK: %[[N:.*]] = arith.constant 64 : i64
 // CHECK: call @onnxc_parallel_for_measured(%[[FN]], %[[CTX]], %[[N]])
 // CHECK-NOT: scf.for
+// CHECK: call @onnxc_run_end(%[[KEY]], %[[START]])
+// CHECK-NEXT: return
 // CHECK: func.func private @scale_task0(%[[C:.*]]: !llvm.ptr, %[[B:.*]]: i64, %[[E:.*]]: i64)
 // CHECK: %[[P:.*]] = llvm.load %{{.*}} -> !llvm.ptr
 // CHECK: llvm.insertvalue %[[P]], %{{.*}}[0]
