@@ -475,15 +475,15 @@ int64_t onnxc_run_begin(const void *model) {
       slot->pool_ns = slot->inline_ns = 0;
       slot->runs = 0;
     }
-    /* Runs 0-3 alternate (pool first); then the faster way, the other again
-     * every 16th run while the two are within 25%, else every 256th. */
+    /* Runs 0-7 alternate (pool first); then the faster way, the other again
+     * every 16th run while the two are within 25%, else every 64th. */
     run = slot->runs++;
-    if (run < 4) {
+    if (run < 8) {
       without_pool = run % 2;
     } else {
       int64_t fast = slot->inline_ns < slot->pool_ns ? slot->inline_ns : slot->pool_ns;
       int64_t slow = slot->inline_ns < slot->pool_ns ? slot->pool_ns : slot->inline_ns;
-      unsigned every = 4 * slow <= 5 * fast ? ONNXC_RECHECK_RUNS : 16 * ONNXC_RECHECK_RUNS;
+      unsigned every = 4 * slow <= 5 * fast ? ONNXC_RECHECK_RUNS : 4 * ONNXC_RECHECK_RUNS;
       without_pool = (slot->inline_ns < slot->pool_ns) != (run % every == 0);
     }
   }

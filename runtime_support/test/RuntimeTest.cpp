@@ -304,6 +304,57 @@ TEST(ParallelForMeasured, TinyLoopsRunInlineLongOnesOnThePool) {
 #endif
 
 #ifndef ONNXC_RT_TEST_INLINE
+// A chunk that spins `us` on the calling thread and `workerUs` on any other.
+struct Uneven : Recorder {
+  Uneven(int64_t n, int us, int workerUs, std::thread::id caller)
+      : Recorder(n), us(us), workerUs(workerUs), caller(caller) {}
+  int us, workerUs;
+  std::thread::id caller;
+  static void task(void *ctx, int64_t begin, int64_t end) {
+    auto *self = static_cast<Uneven *>(ctx);
+    int spin = std::this_thread::get_id() == self->caller ? self->us : self->workerUs;
+    auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(spin * (end - begin));
+    while (std::chrono::steady_clock::now() < until) {
+    }
+    Recorder::task(ctx, begin, end);
+  }
+};
+
+// One "run" of a model with one loop of two chunks; true when the loop ran on
+// the pool.
+bool runOnce(const void *model, int us, int workerUs) {
+  Uneven rec(2, us, workerUs, std::this_thread::get_id());
+  int64_t start = onnxc_run_begin(model);
+  onnxc_parallel_for_measured(Uneven::task, &rec, 2);
+  onnxc_run_end(model, start);
+  return rec.threads.size() == 2 || rec.chunks.size() == 2;
+}
+
+TEST(RunBracket, KeepsTheFasterWayPerModel) {
+  onnxc_set_num_threads(2);
+  static char slow_on_pool, fast_on_pool;
+  // Chunks take 3 ms on a worker and 0.2 ms on the caller: after the first
+  // eight runs the model runs without the pool (but for a rare recheck).
+  int pooled = 0;
+  for (int run = 0; run < 24; ++run) {
+    bool onPool = runOnce(&slow_on_pool, 200, 3000);
+    pooled += run >= 8 && onPool;
+  }
+  EXPECT_LE(pooled, 1);
+  // Chunks take 10 ms anywhere: the pool halves the run, so it stays on (most
+  // of the time: waking an idle virtual CPU can take milliseconds, which makes
+  // a pool run look slow for a while).
+  pooled = 0;
+  for (int run = 0; run < 20; ++run) {
+    bool onPool = runOnce(&fast_on_pool, 10000, 10000);
+    pooled += run >= 8 && onPool;
+  }
+  EXPECT_GE(pooled, 8);
+  onnxc_set_num_threads(1);
+}
+#endif
+
+#ifndef ONNXC_RT_TEST_INLINE
 TEST(ParallelFor, IdleWorkersSleep) {
   onnxc_set_num_threads(4);
   Recorder rec(64);
