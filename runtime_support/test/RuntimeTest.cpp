@@ -320,33 +320,35 @@ struct Uneven : Recorder {
   }
 };
 
-// One "run" of a model with one loop of two chunks; true when the loop ran on
-// the pool.
-bool runOnce(const void *model, int us, int workerUs) {
+// One "run" of a model with one loop of two chunks: how many chunks it ran
+// as (1: inline) and on how many threads.
+std::pair<size_t, size_t> runOnce(const void *model, int us, int workerUs) {
   Uneven rec(2, us, workerUs, std::this_thread::get_id());
   int64_t start = onnxc_run_begin(model);
   onnxc_parallel_for_measured(Uneven::task, &rec, 2);
   onnxc_run_end(model, start);
-  return rec.threads.size() == 2 || rec.chunks.size() == 2;
+  return {rec.chunks.size(), rec.threads.size()};
 }
 
 TEST(RunBracket, KeepsTheFasterWayPerModel) {
   onnxc_set_num_threads(2);
   static char slow_on_pool, fast_on_pool;
   // Chunks take 3 ms on a worker and 0.2 ms on the caller: after the first
-  // eight runs the model runs without the pool (but for a rare recheck).
+  // eight runs a worker takes part in few of the next 16 (rechecks, and close
+  // calls: a loop on the pool whose worker wakes late is all run by the
+  // caller and looks as fast as inline).
   int pooled = 0;
   for (int run = 0; run < 24; ++run) {
-    bool onPool = runOnce(&slow_on_pool, 200, 3000);
-    pooled += run >= 8 && onPool;
+    bool onWorker = runOnce(&slow_on_pool, 200, 3000).second == 2;
+    pooled += run >= 8 && onWorker;
   }
-  EXPECT_LE(pooled, 1);
+  EXPECT_LE(pooled, 4);
   // Chunks take 10 ms anywhere: the pool halves the run, so it stays on (most
   // of the time: waking an idle virtual CPU can take milliseconds, which makes
   // a pool run look slow for a while).
   pooled = 0;
   for (int run = 0; run < 20; ++run) {
-    bool onPool = runOnce(&fast_on_pool, 10000, 10000);
+    bool onPool = runOnce(&fast_on_pool, 10000, 10000).first == 2;
     pooled += run >= 8 && onPool;
   }
   EXPECT_GE(pooled, 8);
