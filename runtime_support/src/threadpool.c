@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 /* Upper bound for the thread count (calling thread included). */
@@ -30,6 +31,7 @@
 /* onnxc_run_begin: models it remembers, and how often a model runs the
  * slower way again to check that it still is (when the two are close). */
 #define ONNXC_RUN_SLOTS 64
+#define ONNXC_RUN_SAMPLES 4
 #define ONNXC_RECHECK_RUNS 16
 
 /* Everything below is guarded by g_mu, except g_workers (touched only by the
@@ -64,13 +66,14 @@ typedef struct {
 static grain_slot g_grain[ONNXC_GRAIN_SLOTS];
 
 /* What onnxc_run_begin knows of one model (keyed by one of its tasks): the
- * best recent wall time of whole runs with the pool and without it (0: not
- * measured yet), for the thread count they were measured at. Guarded by g_mu. */
+ * wall times of its last runs with the pool and without it, for the thread
+ * count they were measured at; the best of each counts, so one run that the
+ * machine slowed down does not flip the choice. Guarded by g_mu. */
 typedef struct {
   const void *model;
   int threads;
-  int64_t pool_ns, inline_ns;
-  unsigned runs;
+  int64_t pool_ns[ONNXC_RUN_SAMPLES], inline_ns[ONNXC_RUN_SAMPLES]; /* the last runs' times, 0: none */
+  unsigned runs, pool_runs, inline_runs;
 } run_slot;
 static run_slot g_runs[ONNXC_RUN_SLOTS];
 /* Set between onnxc_run_begin and onnxc_run_end of a run without the pool. */
@@ -462,6 +465,16 @@ static run_slot *run_slot_of(const void *model) {
   return NULL;
 }
 
+/* The best of a slot's recent times (0: none yet). */
+static int64_t best_of(const int64_t *samples) {
+  int64_t best = 0;
+  int i;
+  for (i = 0; i < ONNXC_RUN_SAMPLES; ++i)
+    if (samples[i] && (!best || samples[i] < best))
+      best = samples[i];
+  return best;
+}
+
 int64_t onnxc_run_begin(const void *model) {
   run_slot *slot;
   int threads, without_pool = 0;
@@ -471,20 +484,23 @@ int64_t onnxc_run_begin(const void *model) {
   if (slot) {
     unsigned run;
     if (slot->threads != threads) {
+      memset(slot, 0, sizeof *slot);
+      slot->model = model;
       slot->threads = threads;
-      slot->pool_ns = slot->inline_ns = 0;
-      slot->runs = 0;
     }
-    /* Runs 0-7 alternate (pool first); then the faster way, the other again
-     * every 16th run while the two are within 25%, else every 64th. */
+    /* Runs 0-1 use the pool, runs 2-3 do not; then the faster way, and two
+     * runs the other way every 16 runs while the two are within 25%, else
+     * every 64. Each way runs twice in a row: the first run after a switch
+     * finds its data in the other cores' caches, the second shows the
+     * steady time (the best recent time of each way counts). */
     run = slot->runs++;
-    if (run < 8) {
-      without_pool = run % 2;
+    if (run < 4) {
+      without_pool = run >= 2;
     } else {
-      int64_t fast = slot->inline_ns < slot->pool_ns ? slot->inline_ns : slot->pool_ns;
-      int64_t slow = slot->inline_ns < slot->pool_ns ? slot->pool_ns : slot->inline_ns;
+      int64_t pool = best_of(slot->pool_ns), alone = best_of(slot->inline_ns);
+      int64_t fast = alone < pool ? alone : pool, slow = alone < pool ? pool : alone;
       unsigned every = 4 * slow <= 5 * fast ? ONNXC_RECHECK_RUNS : 4 * ONNXC_RECHECK_RUNS;
-      without_pool = (slot->inline_ns < slot->pool_ns) != (run % every == 0);
+      without_pool = (alone < pool) != (run % every < 2);
     }
   }
   pthread_mutex_unlock(&g_mu);
@@ -500,12 +516,10 @@ void onnxc_run_end(const void *model, int64_t start) {
   pthread_mutex_lock(&g_mu);
   slot = current_threads_locked() > 1 ? run_slot_of(model) : NULL;
   if (slot && slot->threads == current_threads_locked()) {
-    /* A faster run counts at once; a slower one moves the estimate a quarter
-     * of the way (a busy moment must not stick). */
-    int64_t *est = without_pool ? &slot->inline_ns : &slot->pool_ns;
-    if (t < 1)
-      t = 1;
-    *est = !*est || t < *est ? t : (3 * *est + t) / 4;
+    if (without_pool)
+      slot->inline_ns[slot->inline_runs++ % ONNXC_RUN_SAMPLES] = t > 0 ? t : 1;
+    else
+      slot->pool_ns[slot->pool_runs++ % ONNXC_RUN_SAMPLES] = t > 0 ? t : 1;
   }
   pthread_mutex_unlock(&g_mu);
 }

@@ -117,11 +117,11 @@ void onnxc_parallel_for(onnxc_task_fn fn, void *ctx, int64_t n);
 void onnxc_parallel_for_measured(onnxc_task_fn fn, void *ctx, int64_t n);
 
 /* What generated code calls around each run of a model that uses the pool
- * (`model` identifies it): with more than one thread, its first eight runs
- * alternate between using the pool and running every loop on the calling
- * thread, later runs take the faster way (the best recent time of each) and
- * now and then the other (every 16th run while they are within 25%, else
- * every 64th), so a small model that loses on two cores runs as on one. begin returns the start
+ * (`model` identifies it): with more than one thread, its first two runs use
+ * the pool and the next two run every loop on the calling thread; later runs
+ * take the faster way (the best of each way's last four times) and now and
+ * then run twice the other way (every 16 runs while the two are within 25%,
+ * else every 64), so a small model that loses on two cores runs as on one. begin returns the start
  * time to pass to end; both are no-ops in the bare-metal shim. */
 int64_t onnxc_run_begin(const void *model);
 void onnxc_run_end(const void *model, int64_t start);
