@@ -46,6 +46,9 @@ static pthread_cond_t g_done_cv = PTHREAD_COND_INITIALIZER;
 static int g_requested;   /* from onnxc_set_num_threads; 0: not called */
 static int g_env_read;    /* g_env_threads is valid */
 static int g_env_threads; /* parsed ONNXC_NUM_THREADS */
+/* The thread count as last resolved (0: not yet), read without g_mu by
+ * onnxc_run_begin's one-thread fast path. */
+static int g_threads_hint;
 
 static int g_busy;     /* an onnxc_parallel_for call owns the pool */
 static int g_nworkers; /* running worker threads (calling thread excluded) */
@@ -135,13 +138,18 @@ static int clamp_threads(int n) {
 
 /* Requires g_mu. */
 static int current_threads_locked(void) {
-  if (g_requested > 0)
-    return g_requested;
-  if (!g_env_read) {
-    g_env_threads = onnxc_rt_parse_num_threads(getenv("ONNXC_NUM_THREADS"));
-    g_env_read = 1;
+  int threads;
+  if (g_requested > 0) {
+    threads = g_requested;
+  } else {
+    if (!g_env_read) {
+      g_env_threads = onnxc_rt_parse_num_threads(getenv("ONNXC_NUM_THREADS"));
+      g_env_read = 1;
+    }
+    threads = g_env_threads;
   }
-  return g_env_threads;
+  __atomic_store_n(&g_threads_hint, threads, __ATOMIC_RELAXED);
+  return threads;
 }
 
 /* Chunk c of [0, n) split into `chunks` parts: [c*n/chunks, (c+1)*n/chunks),
@@ -478,6 +486,8 @@ static int64_t best_of(const int64_t *samples) {
 int64_t onnxc_run_begin(const void *model) {
   run_slot *slot;
   int threads, without_pool = 0;
+  if (__atomic_load_n(&g_threads_hint, __ATOMIC_RELAXED) == 1)
+    return 0; /* one thread: nothing to choose (run_end ignores a 0 start) */
   pthread_mutex_lock(&g_mu);
   threads = current_threads_locked();
   slot = threads > 1 && !tls_inline_run ? run_slot_of(model) : NULL;
@@ -509,10 +519,13 @@ int64_t onnxc_run_begin(const void *model) {
 }
 
 void onnxc_run_end(const void *model, int64_t start) {
-  int64_t t = now_ns() - start;
+  int64_t t;
   int without_pool = tls_inline_run;
   run_slot *slot;
   tls_inline_run = 0;
+  if (!start)
+    return;
+  t = now_ns() - start;
   pthread_mutex_lock(&g_mu);
   slot = current_threads_locked() > 1 ? run_slot_of(model) : NULL;
   if (slot && slot->threads == current_threads_locked()) {
@@ -528,6 +541,7 @@ void onnxc_set_num_threads(int n) {
   n = clamp_threads(n);
   pthread_mutex_lock(&g_mu);
   g_requested = n;
+  __atomic_store_n(&g_threads_hint, n, __ATOMIC_RELAXED);
   /* A started, idle pool is resized now (so that lowering the count frees
    * threads); otherwise the next onnxc_parallel_for does it. */
   if (!g_busy && g_nworkers > 0 && g_nworkers != n - 1) {
