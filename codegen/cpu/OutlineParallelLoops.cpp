@@ -101,16 +101,21 @@ Value fromContextField(OpBuilder &b, Location loc, Value v, Type original, unsig
   return v;
 }
 
-func::FuncOp runtimeParallelFor(ModuleOp module, FunctionType taskType) {
-  if (auto f = module.lookupSymbol<func::FuncOp>(kRuntimeParallelFor))
+/// The module's declaration of the runtime function `name`, added if missing.
+func::FuncOp runtimeFunction(ModuleOp module, StringRef name, FunctionType type) {
+  if (auto f = module.lookupSymbol<func::FuncOp>(name))
     return f;
-  MLIRContext *ctx = module.getContext();
   OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
-  auto type = FunctionType::get(
-      ctx, {taskType, LLVM::LLVMPointerType::get(ctx), IntegerType::get(ctx, 64)}, {});
-  auto f = func::FuncOp::create(b, module.getLoc(), kRuntimeParallelFor, type);
+  auto f = func::FuncOp::create(b, module.getLoc(), name, type);
   f.setPrivate();
   return f;
+}
+
+func::FuncOp runtimeParallelFor(ModuleOp module, FunctionType taskType) {
+  MLIRContext *ctx = module.getContext();
+  return runtimeFunction(module, kRuntimeParallelFor,
+                         FunctionType::get(ctx, {taskType, LLVM::LLVMPointerType::get(ctx), IntegerType::get(ctx, 64)},
+                                           {}));
 }
 
 struct OutlineParallelLoopsPass : impl::OutlineParallelLoopsBase<OutlineParallelLoopsPass> {
@@ -150,16 +155,8 @@ struct OutlineParallelLoopsPass : impl::OutlineParallelLoopsBase<OutlineParallel
       return;
     MLIRContext *ctx = module.getContext();
     Type keyType = key.getType(), i64 = IntegerType::get(ctx, 64);
-    OpBuilder mb = OpBuilder::atBlockBegin(module.getBody());
-    auto declare = [&](StringRef name, FunctionType type) {
-      if (auto f = module.lookupSymbol<func::FuncOp>(name))
-        return f;
-      auto f = func::FuncOp::create(mb, module.getLoc(), name, type);
-      f.setPrivate();
-      return f;
-    };
-    func::FuncOp begin = declare(kRuntimeRunBegin, FunctionType::get(ctx, {keyType}, {i64}));
-    func::FuncOp end = declare(kRuntimeRunEnd, FunctionType::get(ctx, {keyType, i64}, {}));
+    func::FuncOp begin = runtimeFunction(module, kRuntimeRunBegin, FunctionType::get(ctx, {keyType}, {i64}));
+    func::FuncOp end = runtimeFunction(module, kRuntimeRunEnd, FunctionType::get(ctx, {keyType, i64}, {}));
     for (func::FuncOp f : module.getOps<func::FuncOp>()) {
       if (f.isPrivate() || f.isExternal())
         continue;

@@ -91,7 +91,6 @@ AffineMap collapsedIndices(memref::CollapseShapeOp collapse) {
   return AffineMap::get(src.size(), 0, exprs, ctx);
 }
 
-
 } // namespace
 
 TileFusion findTileFusion(linalg::GenericOp op, bool intoPaddedBuffers) {

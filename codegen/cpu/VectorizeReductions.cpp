@@ -288,7 +288,7 @@ public:
       return emitWeightStreaming(b);
     if (shareTiles)
       return emitTileGrid(b);
-    emitOuter(b, 0);
+    forOuterPoints(b, 0, [&](OpBuilder &ob) { emitLaneTiles(ob); });
   }
 
 private:
@@ -312,15 +312,6 @@ private:
     return affine::AffineApplyOp::create(b, loc, AffineMap::get(0, 1, s0 * scale + offset), iv);
   }
 
-  void emitOuter(OpBuilder &b, size_t i) {
-    if (i == outer.size())
-      return emitLaneTiles(b);
-    int64_t d = outer[i];
-    loop(b, plan.extents[d], [&](OpBuilder &nb, Value iv) {
-      dims[d] = iv;
-      emitOuter(nb, i + 1);
-    });
-  }
 
   using LaneTileFn = function_ref<void(OpBuilder &, Value laneBase, int64_t vectors, int64_t lastLanes)>;
   using RowTileFn = function_ref<void(OpBuilder &, Value rowBase, int64_t rows)>;
@@ -402,7 +393,8 @@ private:
       Value laneBase = scaled(nb, laneAt, laneTile, 0);
       Value rowBase = plan.row >= 0 ? scaled(nb, rowAt, rowTile, 0) : Value();
       auto byRows = [&](OpBuilder &lb, bool lastLanes) {
-        int64_t vectors = laneTileShape(lastLanes).first, lanes = laneTileShape(lastLanes).second;
+        int64_t vectors, lanes;
+        std::tie(vectors, lanes) = laneTileShape(lastLanes);
         branch(lb, rowAt, fullRows, restRows, [&](OpBuilder &rb, bool lastRows) {
           emitTile(rb, laneBase, rowBase, lastRows ? restRows : rowTile, vectors, lanes);
         });
@@ -424,7 +416,8 @@ private:
     loop(b, fullLanes + (restLanes ? 1 : 0), [&](OpBuilder &nb, Value laneAt) {
       Value laneBase = scaled(nb, laneAt, laneTile, 0);
       branch(nb, laneAt, fullLanes, restLanes, [&](OpBuilder &lb, bool lastLanes) {
-        int64_t vectors = laneTileShape(lastLanes).first, lanes = laneTileShape(lastLanes).second;
+        int64_t vectors, lanes;
+        std::tie(vectors, lanes) = laneTileShape(lastLanes);
         auto forBlock = [&](OpBuilder &kb, Value start, bool first, bool last) {
           forOuterPoints(kb, 0, [&](OpBuilder &ob) {
             forRowTiles(ob, [&](OpBuilder &rb, Value rowBase, int64_t rows) {

@@ -520,15 +520,16 @@ int64_t onnxc_run_begin(const void *model) {
 
 void onnxc_run_end(const void *model, int64_t start) {
   int64_t t;
-  int without_pool = tls_inline_run;
+  int threads, without_pool = tls_inline_run;
   run_slot *slot;
   tls_inline_run = 0;
   if (!start)
     return;
   t = now_ns() - start;
   pthread_mutex_lock(&g_mu);
-  slot = current_threads_locked() > 1 ? run_slot_of(model) : NULL;
-  if (slot && slot->threads == current_threads_locked()) {
+  threads = current_threads_locked();
+  slot = threads > 1 ? run_slot_of(model) : NULL;
+  if (slot && slot->threads == threads) {
     if (without_pool)
       slot->inline_ns[slot->inline_runs++ % ONNXC_RUN_SAMPLES] = t > 0 ? t : 1;
     else
